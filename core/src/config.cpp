@@ -1,0 +1,644 @@
+#include "parley/config.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "parley/utf8.hpp"
+
+namespace parley {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string type_name(const json& j) {
+    if (j.is_null()) return "null";
+    if (j.is_boolean()) return "a boolean";
+    if (j.is_number()) return "a number";
+    if (j.is_string()) return "a string";
+    if (j.is_array()) return "an array";
+    return "an object";
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& expected) {
+    throw config_error(path, expected);
+}
+
+// Reads one object, remembering which keys were used so that leftovers
+// (typos, unsupported settings) can be reported by name.
+class object_reader {
+  public:
+    object_reader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+        if (!j_.is_object())
+            fail(path_.empty() ? "(root)" : path_, "expected an object, got " + type_name(j_));
+    }
+    std::string at(std::string_view key) const {
+        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    }
+    const json* get(std::string_view key) {
+        used_.insert(std::string(key));
+        auto it = j_.find(std::string(key));
+        return it == j_.end() ? nullptr : &*it;
+    }
+    void finish() const {
+        for (const auto& [key, value] : j_.items()) {
+            if (used_.count(key) || key.rfind("x-", 0) == 0 || key.rfind("$", 0) == 0) continue;
+            fail(at(key), "unknown field (allowed: " + allowed() + ")");
+        }
+    }
+
+  private:
+    std::string allowed() const {
+        std::string out;
+        for (const auto& k : used_) out += (out.empty() ? "" : ", ") + k;
+        return out;
+    }
+    const json& j_;
+    std::string path_;
+    std::set<std::string> used_;
+};
+
+std::string read_string(const json& j, const std::string& path, bool non_empty = true,
+                        std::size_t max_bytes = 20000) {
+    if (!j.is_string())
+        fail(path, std::string("expected ") + (non_empty ? "a non-empty string" : "a string") +
+                       ", got " + type_name(j));
+    const auto& s = j.get_ref<const std::string&>();
+    if (non_empty && std::all_of(s.begin(), s.end(), [](char c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        }))
+        fail(path, "expected a non-empty string");
+    if (s.size() > max_bytes)
+        fail(path, "expected at most " + std::to_string(max_bytes) + " bytes");
+    return utf8::sanitize(s);
+}
+
+std::vector<std::string> read_strings(const json& j, const std::string& path, bool non_empty) {
+    const std::string expected =
+        std::string("expected ") +
+        (non_empty ? "a non-empty array of strings" : "an array of strings");
+    if (!j.is_array() || (non_empty && j.empty())) fail(path, expected);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const std::string item_path = path + "[" + std::to_string(i) + "]";
+        if (!j[i].is_string()) fail(item_path, "expected a string, got " + type_name(j[i]));
+        out.push_back(read_string(j[i], item_path));
+    }
+    return out;
+}
+
+std::string format_number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+double read_number(const json& j, const std::string& path, double lo, double hi) {
+    if (!j.is_number()) fail(path, "expected a number, got " + type_name(j));
+    const double v = j.get<double>();
+    if (!(v >= lo && v <= hi))
+        fail(path, "expected a number between " + format_number(lo) + " and " + format_number(hi));
+    return v;
+}
+
+int read_int(const json& j, const std::string& path, int lo, int hi) {
+    if (!j.is_number_integer() && !j.is_number_unsigned())
+        fail(path, "expected an integer, got " + type_name(j));
+    const auto v = j.get<long long>();
+    if (v < lo || v > hi)
+        fail(path,
+             "expected an integer between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return static_cast<int>(v);
+}
+
+bool read_bool(const json& j, const std::string& path) {
+    if (!j.is_boolean()) fail(path, "expected true or false, got " + type_name(j));
+    return j.get<bool>();
+}
+
+language read_language(const json& j, const std::string& path) {
+    language lang;
+    if (!j.is_string() || !language_from_code(j.get<std::string>(), lang))
+        fail(path, "expected \"en\" or \"zh\"");
+    return lang;
+}
+
+localized_text read_localized(const json& j, const std::string& path) {
+    localized_text out;
+    if (j.is_string()) {
+        out.by_language[""] = read_string(j, path);
+        return out;
+    }
+    if (!j.is_object() || j.empty())
+        fail(path, "expected a string or an object like {\"en\": \"…\", \"zh\": \"…\"}");
+    for (const auto& [key, value] : j.items()) {
+        language lang;
+        if (!language_from_code(key, lang))
+            fail(path + "." + key, "unknown language (expected en or zh)");
+        out.by_language[std::string(language_code(lang))] = read_string(value, path + "." + key);
+    }
+    return out;
+}
+
+// FAQ ids come from merchants' own systems ("reverted_card_payment?"): any
+// printable text without spaces, up to 128 bytes.
+bool valid_faq_id(const std::string& id) {
+    if (id.empty() || id.size() > 128 || !utf8::is_valid(id)) return false;
+    return std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c != 0x7F; });
+}
+
+bool valid_id(const std::string& id) {
+    if (id.empty() || id.size() > 128) return false;
+    return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':';
+    });
+}
+
+int parse_clock(const json& j, const std::string& path) {
+    if (!j.is_string()) fail(path, "expected a time \"HH:MM\"");
+    const auto s = j.get<std::string>();
+    if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+        !std::isdigit(static_cast<unsigned char>(s[1])) ||
+        !std::isdigit(static_cast<unsigned char>(s[3])) ||
+        !std::isdigit(static_cast<unsigned char>(s[4])))
+        fail(path, "expected a time \"HH:MM\"");
+    const int h = (s[0] - '0') * 10 + (s[1] - '0');
+    const int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || m > 59 || (h == 24 && m != 0))
+        fail(path, "expected a time between 00:00 and 24:00");
+    return h * 60 + m;
+}
+
+slot_type read_slot_type(const json& j, const std::string& path) {
+    static const std::vector<std::pair<std::string, slot_type>> names = {
+        {"order_number", slot_type::order_number},
+        {"email", slot_type::email},
+        {"phone", slot_type::phone},
+        {"text", slot_type::text},
+        {"yes_no", slot_type::yes_no},
+        {"choice", slot_type::choice}};
+    if (j.is_string())
+        for (const auto& [name, type] : names)
+            if (j.get<std::string>() == name) return type;
+    fail(path, "expected one of order_number, email, phone, text, yes_no, choice");
+}
+
+slot_spec read_slot(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    slot_spec slot;
+    if (auto v = r.get("name"))
+        slot.name = read_string(*v, r.at("name"));
+    else
+        fail(r.at("name"), "expected a non-empty string");
+    if (!valid_id(slot.name)) fail(r.at("name"), "expected letters, digits, '_' or '-'");
+    if (auto v = r.get("type")) slot.type = read_slot_type(*v, r.at("type"));
+    if (auto v = r.get("prompt"))
+        slot.prompt = read_localized(*v, r.at("prompt"));
+    else
+        fail(r.at("prompt"), "expected the question that asks for this slot");
+    if (auto v = r.get("invalid")) slot.invalid = read_localized(*v, r.at("invalid"));
+    if (auto v = r.get("options")) slot.options = read_strings(*v, r.at("options"), true);
+    if (auto v = r.get("min_length"))
+        slot.min_length = static_cast<std::size_t>(read_int(*v, r.at("min_length"), 0, 1000));
+    if (slot.type == slot_type::choice && slot.options.empty())
+        fail(r.at("options"), "expected a non-empty array of strings for a choice slot");
+    r.finish();
+    return slot;
+}
+
+flow_spec read_flow(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    flow_spec flow;
+    if (auto v = r.get("builtin")) {
+        const auto name = read_string(*v, r.at("builtin"));
+        try {
+            flow = builtin_flow(name);
+        } catch (const config_error&) {
+            std::string names;
+            for (const auto& n : builtin_flow_names()) names += (names.empty() ? "" : ", ") + n;
+            fail(r.at("builtin"), "expected one of " + names);
+        }
+    }
+    if (auto v = r.get("id")) flow.id = read_string(*v, r.at("id"));
+    if (flow.id.empty() || !valid_id(flow.id))
+        fail(r.at("id"), "expected an id of letters, digits, '_' or '-'");
+    if (auto v = r.get("questions"))
+        flow.questions = read_strings(*v, r.at("questions"), true);
+    else
+        fail(r.at("questions"),
+             "expected a non-empty array of strings (phrasings that start this flow)");
+    if (auto v = r.get("slots")) {
+        if (!v->is_array()) fail(r.at("slots"), "expected an array of slots");
+        flow.slots.clear();
+        for (std::size_t i = 0; i < v->size(); ++i)
+            flow.slots.push_back(read_slot((*v)[i], r.at("slots") + "[" + std::to_string(i) + "]"));
+    }
+    if (auto v = r.get("action")) flow.action = read_string(*v, r.at("action"), false);
+    if (auto v = r.get("done")) flow.done = read_localized(*v, r.at("done"));
+    if (auto v = r.get("hand_off")) flow.hand_off = read_bool(*v, r.at("hand_off"));
+    if (flow.done.empty() && !flow.hand_off)
+        fail(r.at("done"), "expected what the bot says when the flow completes");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < flow.slots.size(); ++i)
+        if (!names.insert(flow.slots[i].name).second)
+            fail(r.at("slots") + "[" + std::to_string(i) + "].name", "expected a unique slot name");
+    r.finish();
+    return flow;
+}
+
+faq read_faq(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    faq f;
+    if (auto v = r.get("id"))
+        f.id = read_string(*v, r.at("id"));
+    else
+        fail(r.at("id"), "expected a non-empty string");
+    if (!valid_faq_id(f.id))
+        fail(r.at("id"), "expected an id without spaces or control characters (at most 128 bytes)");
+    if (auto v = r.get("questions"))
+        f.questions = read_strings(*v, r.at("questions"), true);
+    else
+        fail(r.at("questions"), "expected a non-empty array of strings");
+    if (auto v = r.get("answer")) f.answer = read_string(*v, r.at("answer"));
+    if (auto v = r.get("answers")) f.answers = read_localized(*v, r.at("answers"));
+    if (f.answer.empty()) {
+        if (f.answers.empty()) fail(r.at("answer"), "expected a non-empty string");
+        f.answer = f.answers.get(language::en);
+    }
+    if (auto v = r.get("tags")) f.tags = read_strings(*v, r.at("tags"), false);
+    r.finish();
+    return f;
+}
+
+}  // namespace
+
+const std::string& localized_text::get(language lang) const {
+    static const std::string empty;
+    for (const auto* key : {language_code(lang).data(), "", "en"}) {
+        auto it = by_language.find(key);
+        if (it != by_language.end()) return it->second;
+    }
+    return by_language.empty() ? empty : by_language.begin()->second;
+}
+
+const std::string& faq::answer_for(language lang) const {
+    if (!answers.empty()) {
+        auto it = answers.by_language.find(std::string(language_code(lang)));
+        if (it != answers.by_language.end()) return it->second;
+    }
+    return answer;
+}
+
+std::string_view slot_type_name(slot_type type) {
+    switch (type) {
+        case slot_type::order_number:
+            return "order_number";
+        case slot_type::email:
+            return "email";
+        case slot_type::phone:
+            return "phone";
+        case slot_type::text:
+            return "text";
+        case slot_type::yes_no:
+            return "yes_no";
+        case slot_type::choice:
+            return "choice";
+    }
+    return "text";
+}
+
+const faq* config::find_faq(std::string_view id) const {
+    for (const auto& f : faqs)
+        if (f.id == id) return &f;
+    return nullptr;
+}
+
+const flow_spec* config::find_flow(std::string_view id) const {
+    for (const auto& f : flows)
+        if (f.id == id) return &f;
+    return nullptr;
+}
+
+namespace {
+
+localized_text lt(std::string en, std::string zh) {
+    localized_text t;
+    t.by_language["en"] = std::move(en);
+    t.by_language["zh"] = std::move(zh);
+    return t;
+}
+
+const std::map<std::string, localized_text>& default_messages() {
+    static const std::map<std::string, localized_text> messages = {
+        {"greeting", lt("Hi! How can I help you today?", "您好！请问有什么可以帮您？")},
+        {"greeting_reply", lt("Hello! What can I help you with?", "您好！请问有什么可以帮您？")},
+        {"thanks_reply",
+         lt("You're welcome! Anything else I can help with?", "不客气！还有其他可以帮您的吗？")},
+        {"goodbye_reply",
+         lt("Thanks for chatting with us. Have a great day!", "感谢您的咨询，祝您生活愉快！")},
+        {"fallback", lt("Sorry, I'm not sure I understood. Could you rephrase, or would you like "
+                        "to talk to a person?",
+                        "抱歉，我没有理解您的问题。您可以换个说法，或者需要转人工客服吗？")},
+        {"clarify", lt("Did you mean one of these?", "您是想问以下哪个问题？")},
+        {"handoff",
+         lt("I'm connecting you with a member of our team. They'll see our whole conversation.",
+            "正在为您转接人工客服，客服会看到我们之前的全部对话。")},
+        {"handoff_frustration",
+         lt("I'm sorry about the trouble. Let me get a person from our team to help you.",
+            "非常抱歉给您带来不便，我马上为您转接人工客服。")},
+        {"handoff_fallbacks", lt("I'm not able to answer that. Let me connect you with our team.",
+                                 "这个问题我暂时无法回答，正在为您转接人工客服。")},
+        {"handoff_flow_failed", lt("Let me pass this to a member of our team who can sort it out.",
+                                   "我为您转接人工客服来处理这个问题。")},
+        {"flow_cancelled", lt("No problem, I've stopped that. What else can I help with?",
+                              "好的，已取消。还有其他可以帮您的吗？")},
+        {"flow_switched", lt("Sure, let's leave that for now.", "好的，我们先说这个。")},
+        {"invalid_value", lt("Sorry, that doesn't look right.", "抱歉，格式好像不对。")},
+        {"option_other", lt("None of these", "都不是")},
+        {"talk_to_human", lt("Talk to a person", "转人工")},
+        {"yes", lt("Yes", "是")},
+        {"no", lt("No", "否")},
+    };
+    return messages;
+}
+
+slot_spec make_slot(std::string name, slot_type type, localized_text prompt, localized_text invalid,
+                    std::size_t min_length = 1) {
+    slot_spec s;
+    s.name = std::move(name);
+    s.type = type;
+    s.prompt = std::move(prompt);
+    s.invalid = std::move(invalid);
+    s.min_length = min_length;
+    return s;
+}
+
+slot_spec order_slot() {
+    return make_slot(
+        "order_number", slot_type::order_number,
+        lt("What's your order number? You'll find it in your confirmation email (e.g. 1001).",
+           "请提供您的订单号（可在确认邮件中找到，例如 1001）。"),
+        lt("That doesn't look like an order number; it's the number in your confirmation email, "
+           "like 1001.",
+           "这好像不是订单号，订单号在确认邮件中，例如 1001。"));
+}
+
+slot_spec email_slot() {
+    return make_slot("email", slot_type::email,
+                     lt("And the email address you ordered with?", "请提供下单时使用的邮箱地址。"),
+                     lt("That doesn't look like an email address (like name@example.com).",
+                        "这好像不是有效的邮箱地址（例如 name@example.com）。"));
+}
+
+}  // namespace
+
+std::string config::message(std::string_view key, language lang) const {
+    auto it = messages.find(std::string(key));
+    if (it != messages.end()) return it->second.get(lang);
+    const auto& defaults = default_messages();
+    auto d = defaults.find(std::string(key));
+    return d == defaults.end() ? std::string() : d->second.get(lang);
+}
+
+std::vector<std::string> builtin_flow_names() {
+    return {"order_status", "return_refund", "cancel_order", "change_address", "talk_to_human"};
+}
+
+flow_spec builtin_flow(std::string_view name) {
+    flow_spec f;
+    f.id = std::string(name);
+    f.builtin = std::string(name);
+    if (name == "order_status") {
+        f.slots = {order_slot(), email_slot()};
+        f.action = "order_lookup";
+        f.done = lt("Thanks! Looking up order {order_number} now…",
+                    "谢谢！正在为您查询订单 {order_number}……");
+    } else if (name == "return_refund") {
+        f.slots = {order_slot(), email_slot(),
+                   make_slot("reason", slot_type::text,
+                             lt("What's the reason for the return?", "请问退货的原因是什么？"),
+                             lt("Could you tell me a little more?", "能再详细说明一下吗？"), 3)};
+        f.action = "return_request";
+        f.done = lt("Thanks, I'm starting a return for order {order_number}.",
+                    "好的，正在为订单 {order_number} 申请退货。");
+    } else if (name == "cancel_order") {
+        f.slots = {order_slot(), email_slot(),
+                   make_slot("confirm", slot_type::yes_no,
+                             lt("Cancel order {order_number}? Please answer yes or no.",
+                                "确认取消订单 {order_number} 吗？请回答“是”或“否”。"),
+                             lt("Please answer yes or no.", "请回答“是”或“否”。"))};
+        f.action = "cancel_order";
+        f.done = lt("OK, I'm asking to cancel order {order_number}.",
+                    "好的，正在为您申请取消订单 {order_number}。");
+    } else if (name == "change_address") {
+        f.slots = {
+            order_slot(), email_slot(),
+            make_slot("new_address", slot_type::text,
+                      lt("What's the new shipping address (street, city, postcode, country)?",
+                         "请提供新的收货地址（街道、城市、邮编、国家）。"),
+                      lt("That address looks incomplete; please include street, city and postcode.",
+                         "地址好像不完整，请包含街道、城市和邮编。"),
+                      10)};
+        f.action = "change_address";
+        f.done = lt("Thanks, I'm requesting the address change for order {order_number}.",
+                    "好的，正在为订单 {order_number} 申请修改地址。");
+    } else if (name == "talk_to_human") {
+        f.hand_off = true;
+    } else {
+        throw config_error("builtin", "unknown built-in flow");
+    }
+    return f;
+}
+
+config parse_config(std::string_view json_text) {
+    json root;
+    try {
+        root = json::parse(json_text.begin(), json_text.end());
+    } catch (const json::parse_error& e) {
+        fail("(root)", std::string("expected valid JSON (") + e.what() + ")");
+    }
+    config c;
+    object_reader r(root, "");
+
+    if (auto v = r.get("shop")) {
+        object_reader s(*v, "shop");
+        if (auto n = s.get("name"))
+            c.shop.name = read_string(*n, "shop.name");
+        else
+            fail("shop.name", "expected a non-empty string");
+        if (auto n = s.get("locale")) c.shop.locale = read_language(*n, "shop.locale");
+        if (auto n = s.get("locales")) {
+            if (!n->is_array() || n->empty())
+                fail("shop.locales", "expected a non-empty array of \"en\"/\"zh\"");
+            for (std::size_t i = 0; i < n->size(); ++i)
+                c.shop.locales.push_back(
+                    read_language((*n)[i], "shop.locales[" + std::to_string(i) + "]"));
+        }
+        if (auto n = s.get("currency")) c.shop.currency = read_string(*n, "shop.currency");
+        s.finish();
+    } else {
+        fail("shop", "expected an object with the shop's name and locale");
+    }
+    if (c.shop.locales.empty()) c.shop.locales.push_back(c.shop.locale);
+
+    if (auto v = r.get("faqs")) {
+        if (!v->is_array()) fail("faqs", "expected an array of FAQs");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const std::string path = "faqs[" + std::to_string(i) + "]";
+            c.faqs.push_back(read_faq((*v)[i], path));
+            if (!ids.insert(c.faqs.back().id).second)
+                fail(path + ".id",
+                     "expected a unique id (\"" + c.faqs.back().id + "\" is used twice)");
+        }
+    } else {
+        fail("faqs", "expected an array of FAQs");
+    }
+
+    if (auto v = r.get("flows")) {
+        if (!v->is_array()) fail("flows", "expected an array of flows");
+        std::set<std::string> ids;
+        for (const auto& f : c.faqs) ids.insert(f.id);
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const std::string path = "flows[" + std::to_string(i) + "]";
+            c.flows.push_back(read_flow((*v)[i], path));
+            if (!ids.insert(c.flows.back().id).second)
+                fail(path + ".id", "expected an id used by no other FAQ or flow");
+        }
+    }
+    if (auto v = r.get("greeting")) c.greeting = read_localized(*v, "greeting");
+    if (auto v = r.get("widget")) {
+        object_reader w(*v, "widget");
+        if (auto n = w.get("color")) {
+            c.widget.color = read_string(*n, "widget.color");
+            const auto& col = c.widget.color;
+            const bool hex = (col.size() == 7 || col.size() == 4) && col[0] == '#' &&
+                             std::all_of(col.begin() + 1, col.end(),
+                                         [](unsigned char ch) { return std::isxdigit(ch); });
+            if (!hex) fail("widget.color", "expected a colour like \"#1f6feb\"");
+        }
+        if (auto n = w.get("position")) {
+            c.widget.position = read_string(*n, "widget.position");
+            if (c.widget.position != "left" && c.widget.position != "right")
+                fail("widget.position", "expected \"left\" or \"right\"");
+        }
+        if (auto n = w.get("title")) c.widget.title = read_localized(*n, "widget.title");
+        if (auto n = w.get("avatar")) c.widget.avatar = read_string(*n, "widget.avatar", false);
+        w.finish();
+    }
+    if (auto v = r.get("handoff")) {
+        object_reader h(*v, "handoff");
+        if (auto n = h.get("confidence_threshold"))
+            c.handoff.confidence_threshold = read_number(*n, "handoff.confidence_threshold", 0, 1);
+        if (auto n = h.get("clarify_margin"))
+            c.handoff.clarify_margin = read_number(*n, "handoff.clarify_margin", 0, 1);
+        if (auto n = h.get("frustration_threshold"))
+            c.handoff.frustration_threshold =
+                read_number(*n, "handoff.frustration_threshold", 0, 1);
+        if (auto n = h.get("max_fallbacks"))
+            c.handoff.max_fallbacks = read_int(*n, "handoff.max_fallbacks", 0, 100);
+        if (auto n = h.get("max_reprompts"))
+            c.handoff.max_reprompts = read_int(*n, "handoff.max_reprompts", 0, 100);
+        if (auto n = h.get("phrases"))
+            c.handoff.phrases = read_strings(*n, "handoff.phrases", false);
+        h.finish();
+    }
+    if (auto v = r.get("retrieval")) {
+        object_reader h(*v, "retrieval");
+        if (auto n = h.get("answer_weight"))
+            c.retrieval.answer_weight = read_number(*n, "retrieval.answer_weight", 0, 1);
+        if (auto n = h.get("vector_weight"))
+            c.retrieval.vector_weight = read_number(*n, "retrieval.vector_weight", 0, 1);
+        h.finish();
+    }
+    if (auto v = r.get("pii")) {
+        object_reader p(*v, "pii");
+        if (auto n = p.get("mask")) {
+            c.pii.email = c.pii.phone = c.pii.card = c.pii.cn_id = c.pii.order_number = false;
+            const auto kinds = read_strings(*n, "pii.mask", false);
+            for (std::size_t i = 0; i < kinds.size(); ++i) {
+                pii_kind kind;
+                if (!pii_kind_from_name(kinds[i], kind))
+                    fail("pii.mask[" + std::to_string(i) + "]",
+                         "expected one of email, phone, card, cn_id, order_number");
+                switch (kind) {
+                    case pii_kind::email:
+                        c.pii.email = true;
+                        break;
+                    case pii_kind::phone:
+                        c.pii.phone = true;
+                        break;
+                    case pii_kind::card:
+                        c.pii.card = true;
+                        break;
+                    case pii_kind::cn_id:
+                        c.pii.cn_id = true;
+                        break;
+                    case pii_kind::order_number:
+                        c.pii.order_number = true;
+                        break;
+                }
+            }
+        }
+        if (auto n = p.get("order_prefix"))
+            c.pii.order_prefix = read_string(*n, "pii.order_prefix", false, 16);
+        if (auto n = p.get("order_min_digits"))
+            c.pii.order_min_digits =
+                static_cast<std::size_t>(read_int(*n, "pii.order_min_digits", 1, 20));
+        if (auto n = p.get("order_max_digits"))
+            c.pii.order_max_digits =
+                static_cast<std::size_t>(read_int(*n, "pii.order_max_digits", 1, 20));
+        if (c.pii.order_max_digits < c.pii.order_min_digits)
+            fail("pii.order_max_digits", "expected a value >= order_min_digits");
+        p.finish();
+    }
+    if (auto v = r.get("business_hours")) {
+        object_reader b(*v, "business_hours");
+        c.hours.always_open = false;
+        if (auto n = b.get("timezone"))
+            c.hours.timezone = read_string(*n, "business_hours.timezone");
+        if (auto n = b.get("weekly")) {
+            object_reader w(*n, "business_hours.weekly");
+            static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+            for (int d = 0; d < 7; ++d) {
+                const auto* day = w.get(days[d]);
+                if (!day) continue;
+                const std::string path = std::string("business_hours.weekly.") + days[d];
+                if (!day->is_array())
+                    fail(path, "expected an array of [\"HH:MM\", \"HH:MM\"] intervals");
+                for (std::size_t i = 0; i < day->size(); ++i) {
+                    const auto& iv = (*day)[i];
+                    const std::string ip = path + "[" + std::to_string(i) + "]";
+                    if (!iv.is_array() || iv.size() != 2)
+                        fail(ip, "expected [\"HH:MM\", \"HH:MM\"]");
+                    opening_interval o{parse_clock(iv[0], ip + "[0]"),
+                                       parse_clock(iv[1], ip + "[1]")};
+                    if (o.to_minute <= o.from_minute)
+                        fail(ip, "expected the closing time after the opening time");
+                    c.hours.weekly[static_cast<std::size_t>(d)].push_back(o);
+                }
+            }
+            w.finish();
+        } else {
+            fail("business_hours.weekly", "expected an object with days mon..sun");
+        }
+        b.finish();
+    }
+    if (auto v = r.get("retention_days"))
+        c.retention_days = read_int(*v, "retention_days", 0, 36500);
+    if (auto v = r.get("allowed_origins"))
+        c.allowed_origins = read_strings(*v, "allowed_origins", false);
+    if (auto v = r.get("messages")) {
+        object_reader m(*v, "messages");
+        for (const auto& [key, value] : default_messages()) {
+            if (const auto* n = m.get(key)) c.messages[key] = read_localized(*n, "messages." + key);
+        }
+        m.finish();
+    }
+    r.finish();
+    return c;
+}
+
+}  // namespace parley

@@ -1,0 +1,151 @@
+#include "parley/retriever.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "parley/pii.hpp"
+#include "parley/text.hpp"
+
+namespace parley {
+
+float sigmoid(float x) {
+    return 1.0f / (1.0f + std::exp(-x));
+}
+
+namespace {
+// Documents are indexed in the same form queries arrive in: normalized, then
+// PII-masked, so "order 1001" in a question and "[order]" in a query agree.
+std::string prepare(std::string_view raw, const pii_rules& rules) {
+    return normalize(mask_pii(normalize(raw), rules).masked);
+}
+}  // namespace
+
+retriever retriever::build(const config& cfg, const retriever_options& options) {
+    retriever r;
+    r.options_ = options;
+    bm25_builder builder(options.bm25);
+    auto add_doc = [&](std::uint32_t item, const std::string& raw, bool is_answer) {
+        retrieval_document doc{item, is_answer, prepare(raw, cfg.pii)};
+        builder.add(tokenize(doc.text, options.tokens), is_answer ? options.answer_weight : 1.0f);
+        r.documents_.push_back(std::move(doc));
+    };
+    for (std::size_t i = 0; i < cfg.faqs.size(); ++i) {
+        const auto item = static_cast<std::uint32_t>(r.items_.size());
+        r.items_.push_back({item_kind::faq, cfg.faqs[i].id, i});
+        for (const auto& q : cfg.faqs[i].questions) add_doc(item, q, false);
+        if (options.answer_weight > 0.0f) {
+            add_doc(item, cfg.faqs[i].answer, true);
+            for (const auto& [lang, text] : cfg.faqs[i].answers.by_language)
+                if (text != cfg.faqs[i].answer) add_doc(item, text, true);
+        }
+    }
+    for (std::size_t i = 0; i < cfg.flows.size(); ++i) {
+        const auto item = static_cast<std::uint32_t>(r.items_.size());
+        r.items_.push_back({item_kind::flow, cfg.flows[i].id, i});
+        for (const auto& q : cfg.flows[i].questions) add_doc(item, q, false);
+    }
+    r.bm25_ = std::move(builder).build();
+    return r;
+}
+
+void retriever::set_document_embeddings(std::span<const float> flat, std::size_t dimension,
+                                        vector_storage storage) {
+    if (dimension == 0 || flat.size() != dimension * documents_.size())
+        throw std::invalid_argument("embeddings: expected documents x dimension floats");
+    vector_index index(dimension, storage);
+    for (std::size_t d = 0; d < documents_.size(); ++d)
+        index.add(flat.subspan(d * dimension, dimension));
+    vectors_ = std::move(index);
+}
+
+retrieval_result retriever::query(std::string_view text, std::span<const float> embedding,
+                                  std::size_t k) const {
+    retrieval_result result;
+    result.tokens = tokenize(text, options_.tokens);
+    const bool use_vectors =
+        !embedding.empty() && has_embeddings() && embedding.size() == vectors_.dimension();
+    result.used_vectors = use_vectors;
+    if (result.tokens.empty() && !use_vectors) return result;
+
+    const float reference = std::max(bm25_.reference_score(result.tokens), 1e-6f);
+    const auto docs = bm25_.top_k(result.tokens, options_.pool);
+
+    // Group documents by item, in score order (docs are sorted best first).
+    struct item_acc {
+        float bm25 = 0.0f;
+        float best = 0.0f;
+        std::uint32_t best_doc = 0;
+        int seen = 0;
+        float cosine = 0.0f;
+    };
+    std::unordered_map<std::uint32_t, item_acc> by_item;
+    for (const auto& d : docs) {
+        auto& acc = by_item[documents_[d.doc].item];
+        if (acc.seen == 0) acc.best = d.score, acc.best_doc = d.doc;
+        if (acc.seen < 3)
+            acc.bm25 += d.score * std::pow(options_.sibling_decay, static_cast<float>(acc.seen));
+        ++acc.seen;
+    }
+    if (use_vectors) {
+        const auto cos = vectors_.cosine_all(embedding);
+        std::vector<float> item_cos(items_.size(), -1.0f);
+        std::vector<std::uint32_t> item_doc(items_.size(), 0);
+        for (std::size_t d = 0; d < cos.size(); ++d) {
+            if (documents_[d].is_answer) continue;  // questions are what queries resemble
+            const auto item = documents_[d].item;
+            if (cos[d] > item_cos[item])
+                item_cos[item] = cos[d], item_doc[item] = static_cast<std::uint32_t>(d);
+        }
+        // Items the embedding finds but BM25 does not (no shared words) still compete.
+        std::vector<std::uint32_t> order(items_.size());
+        for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        const std::size_t extra = std::min<std::size_t>(options_.pool, order.size());
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(extra),
+                          order.end(), [&](auto a, auto b) { return item_cos[a] > item_cos[b]; });
+        for (std::size_t i = 0; i < extra; ++i) {
+            auto& acc = by_item[order[i]];
+            if (acc.seen == 0) acc.best_doc = item_doc[order[i]];
+        }
+        for (auto& [item, acc] : by_item) acc.cosine = item_cos[item];
+    }
+
+    std::vector<std::pair<candidate, std::uint32_t>> ranked;  // candidate, best doc
+    ranked.reserve(by_item.size());
+    for (const auto& [item, acc] : by_item) {
+        candidate c;
+        c.item = item;
+        c.bm25 = acc.bm25;
+        c.lexical = acc.best / reference;
+        c.cosine = use_vectors ? acc.cosine : 0.0f;
+        const float lexical_agg = acc.bm25 / reference;
+        c.score = use_vectors ? fuse_weighted(lexical_agg, c.cosine, options_.vector_weight)
+                              : lexical_agg;
+        ranked.push_back({c, acc.best_doc});
+    }
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.first.score != b.first.score ? a.first.score > b.first.score
+                                              : a.first.item < b.first.item;
+    });
+    if (ranked.empty()) return result;
+
+    const auto& top = ranked.front().first;
+    const float second = ranked.size() > 1 ? ranked[1].first.score : 0.0f;
+    result.margin = top.score > 0.0f ? (top.score - second) / top.score : 0.0f;
+    const float total = bm25_.total_idf(result.tokens);
+    result.coverage =
+        total > 0.0f ? bm25_.matched_idf(result.tokens, ranked.front().second) / total : 0.0f;
+    const auto& w = options_.calib;
+    float z = w.bias + w.w_lexical * std::min(top.lexical, 1.5f) + w.w_margin * result.margin +
+              w.w_coverage * result.coverage +
+              w.w_length * std::log1p(static_cast<float>(result.tokens.size()));
+    if (use_vectors) z += w.w_cosine * top.cosine;
+    result.confidence = sigmoid(z);
+
+    for (std::size_t i = 0; i < ranked.size() && i < k; ++i)
+        result.ranked.push_back(ranked[i].first);
+    return result;
+}
+
+}  // namespace parley

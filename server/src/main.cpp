@@ -1,0 +1,51 @@
+// parley: one binary, several front ends over the same core.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace {
+
+constexpr const char* usage =
+    "usage: parley <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  chat  [--config FILE]                          talk to the bot in a terminal (default: demo "
+    "shop)\n"
+    "  eval  --config FILE --cases FILE [--json] [--threshold T] [--clarify-margin M]\n"
+    "                                                 replay labelled cases, print accuracy and "
+    "latency\n"
+    "  serve [--config FILE] [--host H] [--port P] [--data DIR] [--db URL]\n"
+    "                                                 the shop server (not built yet: see issue "
+    "3)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fputs(usage, stderr);
+        return 2;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (command == "chat") return parley::run_chat(args);
+        if (command == "eval") return parley::run_eval(args);
+        if (command == "serve") {
+            std::fputs("parley serve: the server is not part of this build yet (issue 3)\n",
+                       stderr);
+            return 2;
+        }
+        if (command == "-h" || command == "--help" || command == "help") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        std::fprintf(stderr, "parley: unknown command '%s'\n\n%s", command.c_str(), usage);
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "parley %s: %s\n", command.c_str(), e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,78 @@
+#include "parley/retriever.hpp"
+
+#include <doctest/doctest.h>
+
+#include "parley/decision.hpp"
+#include "parley/dialog.hpp"
+#include "test_support.hpp"
+
+using namespace parley;
+
+namespace {
+const config& demo() {
+    static const config c = parse_config(test::demo_config_text());
+    return c;
+}
+std::string top_id(const retriever& r, const std::string& text) {
+    const dialog_engine e(demo());
+    const auto res = r.query(e.analysis_text(text));
+    return res.ranked.empty() ? "" : r.items()[res.ranked[0].item].id;
+}
+}  // namespace
+
+TEST_CASE("retrieval finds FAQs and flows in English and Chinese") {
+    const auto r = retriever::build(demo());
+    CHECK(r.items().size() == demo().faqs.size() + demo().flows.size());
+    CHECK(top_id(r, "How long does shipping take?") == demo().faqs[0].id);
+    CHECK(top_id(r, "where is my order") == "order_status");
+    CHECK(top_id(r, "我的订单到哪了") == "order_status");
+    CHECK(top_id(r, "转人工") == "talk_to_human");
+}
+
+TEST_CASE("confidence is high for a paraphrase and low for nonsense") {
+    const auto r = retriever::build(demo());
+    const dialog_engine e(demo());
+    const auto good = r.query(e.analysis_text("can I pay with Alipay?"));
+    const auto bad = r.query(e.analysis_text("what is the capital of peru"));
+    CHECK(good.confidence > 0.5f);
+    CHECK(bad.confidence < good.confidence);
+    CHECK(bad.confidence < 0.15f);
+    CHECK(r.query("").ranked.empty());
+}
+
+TEST_CASE("embeddings from outside are fused with BM25") {
+    config c = parse_config(R"({"shop":{"name":"S","locale":"en"},"faqs":[
+        {"id":"a","questions":["alpha question"],"answer":"A"},
+        {"id":"b","questions":["beta question"],"answer":"B"}],"retrieval":{"answer_weight":0}})");
+    retriever_options o;
+    o.answer_weight = 0;
+    auto r = retriever::build(c, o);
+    REQUIRE(r.documents().size() == 2);
+    // Doc 0 ~ x axis, doc 1 ~ y axis; the query shares no word but points at doc 1.
+    r.set_document_embeddings(std::vector<float>{1, 0, 0, 1}, 2, vector_storage::float32);
+    const std::vector<float> q{0.1f, 1.0f};
+    const auto res = r.query("gamma", q);
+    CHECK(res.used_vectors);
+    REQUIRE_FALSE(res.ranked.empty());
+    CHECK(r.items()[res.ranked[0].item].id == "b");
+    CHECK_THROWS(r.set_document_embeddings(std::vector<float>{1, 0, 0}, 2));
+}
+
+TEST_CASE("decision: answer, clarify and fallback") {
+    handoff_settings s;
+    retrieval_result res;
+    CHECK(decide(res, s).kind == decision_kind::fallback);
+    res.ranked = {{0, 1, 1, 0, 1.0f}, {1, 1, 1, 0, 0.99f}};
+    res.margin = 0.01f;
+    res.confidence = 0.9f;
+    auto d = decide(res, s);
+    CHECK(d.kind == decision_kind::clarify);
+    CHECK(d.options.size() == 2);
+    res.margin = 0.5f;
+    res.ranked[1].score = 0.5f;
+    d = decide(res, s);
+    CHECK(d.kind == decision_kind::answer);
+    CHECK(d.item == 0);
+    res.confidence = 0.01f;
+    CHECK(decide(res, s).kind == decision_kind::fallback);
+}
