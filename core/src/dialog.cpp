@@ -61,25 +61,6 @@ std::string reply::to_json() const {
 
 namespace {
 
-// Letters, digits and CJK only, single-spaced, for matching short commands.
-std::string command_form(std::string_view normalized) {
-    std::string out;
-    bool space = false;
-    for (std::size_t i = 0; i < normalized.size();) {
-        const std::size_t start = i;
-        const char32_t c = utf8::next(normalized, i);
-        const script s = script_of(c);
-        if (s == script::latin || s == script::digit || s == script::han || c == '\'') {
-            if (space && !out.empty()) out.push_back(' ');
-            space = false;
-            out.append(normalized.substr(start, i - start));
-        } else {
-            space = true;
-        }
-    }
-    return out;
-}
-
 bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), s) != list.end();
 }

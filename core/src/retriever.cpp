@@ -55,6 +55,7 @@ void retriever::set_document_embeddings(std::span<const float> flat, std::size_t
     if (dimension == 0 || flat.size() != dimension * documents_.size())
         throw std::invalid_argument("embeddings: expected documents x dimension floats");
     vector_index index(dimension, storage);
+    index.reserve(documents_.size());
     for (std::size_t d = 0; d < documents_.size(); ++d)
         index.add(flat.subspan(d * dimension, dimension));
     vectors_ = std::move(index);

@@ -10,25 +10,6 @@ namespace parley {
 
 namespace {
 
-// Letters, digits and CJK only, single spaces: "Hi!!  there :)" -> "hi there".
-std::string strip(std::string_view text) {
-    std::string out;
-    bool space = false;
-    for (std::size_t i = 0; i < text.size();) {
-        const std::size_t start = i;
-        const char32_t c = utf8::next(text, i);
-        const script s = script_of(c);
-        if (s == script::latin || s == script::digit || s == script::han || c == '\'') {
-            if (space && !out.empty()) out.push_back(' ');
-            space = false;
-            out.append(text.substr(start, i - start));
-        } else {
-            space = true;
-        }
-    }
-    return out;
-}
-
 struct phrase {
     std::string_view text;
     smalltalk_kind kind;
@@ -102,7 +83,7 @@ constexpr std::array<phrase, 62> phrases = {{
 }  // namespace
 
 smalltalk_kind detect_smalltalk(std::string_view text) {
-    const std::string s = strip(text);
+    const std::string s = command_form(text);
     if (s.empty() || s.size() > 40) return smalltalk_kind::none;
     for (const auto& p : phrases)
         if (s == p.text) return p.kind;

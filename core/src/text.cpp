@@ -109,6 +109,24 @@ std::string normalize(std::string_view raw) {
     return out;
 }
 
+std::string command_form(std::string_view normalized) {
+    std::string out;
+    bool space = false;
+    for (std::size_t i = 0; i < normalized.size();) {
+        const std::size_t start = i;
+        const char32_t c = utf8::next(normalized, i);
+        const script s = script_of(c);
+        if (s == script::latin || s == script::digit || s == script::han || c == '\'') {
+            if (space && !out.empty()) out.push_back(' ');
+            space = false;
+            out.append(normalized.substr(start, i - start));
+        } else {
+            space = true;
+        }
+    }
+    return out;
+}
+
 double upper_case_ratio(std::string_view raw) {
     std::size_t upper = 0, cased = 0;
     for (std::size_t i = 0; i < raw.size();) {

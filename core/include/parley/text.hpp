@@ -23,6 +23,11 @@ char32_t to_half_width(char32_t cp);
 // folded, CJK punctuation mapped to ASCII, whitespace collapsed and trimmed.
 std::string normalize(std::string_view raw);
 
+// Letters, digits and CJK only, single-spaced: "Hi!!  there :)" -> "hi there".
+// For matching short commands and small talk against fixed phrase lists.
+// `normalized` comes from normalize().
+std::string command_form(std::string_view normalized);
+
 // Share of upper-case letters among the cased letters of raw text (shouting).
 double upper_case_ratio(std::string_view raw);
 

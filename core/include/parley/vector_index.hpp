@@ -27,6 +27,7 @@ class vector_index {
     vector_storage storage() const { return storage_; }
     std::size_t memory_bytes() const;
 
+    void reserve(std::size_t count);
     // Adds a float vector (any norm); returns its id, dense from 0. A zero
     // vector or one of the wrong dimension is refused (std::invalid_argument).
     std::uint32_t add(std::span<const float> vector);
