@@ -2,7 +2,6 @@
 
 #include <doctest/doctest.h>
 
-#include "parley/decision.hpp"
 #include "parley/dialog.hpp"
 #include "test_support.hpp"
 
@@ -56,23 +55,4 @@ TEST_CASE("embeddings from outside are fused with BM25") {
     REQUIRE_FALSE(res.ranked.empty());
     CHECK(r.items()[res.ranked[0].item].id == "b");
     CHECK_THROWS(r.set_document_embeddings(std::vector<float>{1, 0, 0}, 2));
-}
-
-TEST_CASE("decision: answer, clarify and fallback") {
-    handoff_settings s;
-    retrieval_result res;
-    CHECK(decide(res, s).kind == decision_kind::fallback);
-    res.ranked = {{0, 1, 1, 0, 1.0f}, {1, 1, 1, 0, 0.99f}};
-    res.margin = 0.01f;
-    res.confidence = 0.9f;
-    auto d = decide(res, s);
-    CHECK(d.kind == decision_kind::clarify);
-    CHECK(d.options.size() == 2);
-    res.margin = 0.5f;
-    res.ranked[1].score = 0.5f;
-    d = decide(res, s);
-    CHECK(d.kind == decision_kind::answer);
-    CHECK(d.item == 0);
-    res.confidence = 0.01f;
-    CHECK(decide(res, s).kind == decision_kind::fallback);
 }
