@@ -125,10 +125,6 @@ float bm25_index::reference_score(const std::vector<std::string>& query) const {
     return score;
 }
 
-float bm25_index::total_idf(const std::vector<std::string>& query) const {
-    return reference_score(query);
-}
-
 float bm25_index::matched_idf(const std::vector<std::string>& query, std::uint32_t doc) const {
     float score = 0;
     for (const auto& term : unique_terms(query)) {

@@ -70,7 +70,8 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
     result.used_vectors = use_vectors;
     if (result.tokens.empty() && !use_vectors) return result;
 
-    const float reference = std::max(bm25_.reference_score(result.tokens), 1e-6f);
+    const float total_idf = bm25_.reference_score(result.tokens);
+    const float reference = std::max(total_idf, 1e-6f);
     const auto docs = bm25_.top_k(result.tokens, options_.pool);
 
     // Group documents by item, in score order (docs are sorted best first).
@@ -134,9 +135,9 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
     const auto& top = ranked.front().first;
     const float second = ranked.size() > 1 ? ranked[1].first.score : 0.0f;
     result.margin = top.score > 0.0f ? (top.score - second) / top.score : 0.0f;
-    const float total = bm25_.total_idf(result.tokens);
-    result.coverage =
-        total > 0.0f ? bm25_.matched_idf(result.tokens, ranked.front().second) / total : 0.0f;
+    result.coverage = total_idf > 0.0f
+                          ? bm25_.matched_idf(result.tokens, ranked.front().second) / total_idf
+                          : 0.0f;
     const auto& w = options_.calib;
     float z = w.bias + w.w_lexical * std::min(top.lexical, 1.5f) + w.w_margin * result.margin +
               w.w_coverage * result.coverage +

@@ -33,8 +33,10 @@ std::size_t vector_index::memory_bytes() const {
 }
 
 void vector_index::reserve(std::size_t count) {
-    if (storage_ == vector_storage::float32) floats_.reserve(count * dimension_);
-    else bytes_.reserve(count * dimension_), scales_.reserve(count);
+    if (storage_ == vector_storage::float32)
+        floats_.reserve(count * dimension_);
+    else
+        bytes_.reserve(count * dimension_), scales_.reserve(count);
 }
 
 std::uint32_t vector_index::add(std::span<const float> vector) {
@@ -74,7 +76,8 @@ std::vector<float> vector_index::normalized_query(std::span<const float> query) 
 float vector_index::cosine(std::span<const float> query, std::uint32_t id) const {
     const auto q = normalized_query(query);
     const std::size_t offset = static_cast<std::size_t>(id) * dimension_;
-    if (storage_ == vector_storage::float32) return dot(q.data(), floats_.data() + offset, dimension_);
+    if (storage_ == vector_storage::float32)
+        return dot(q.data(), floats_.data() + offset, dimension_);
     return dot(q.data(), bytes_.data() + offset, dimension_) * scales_[id];
 }
 

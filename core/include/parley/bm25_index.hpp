@@ -60,9 +60,8 @@ class bm25_index {
     float idf(std::string_view term) const;
     // Score a document of average length containing each query term once
     // would get: the scale against which a raw score is judged (calibration).
+    // It equals the sum of the query terms' idf, unknown terms included.
     float reference_score(const std::vector<std::string>& query) const;
-    float total_idf(
-        const std::vector<std::string>& query) const;  // sum of idf, unknown terms included
     float matched_idf(const std::vector<std::string>& query, std::uint32_t doc) const;
 
   private:
