@@ -130,9 +130,17 @@ dialog_engine::dialog_engine(config cfg, retriever_options options, engine_limit
     retriever_ = retriever::build(config_, options);
 }
 
+dialog_engine::analysed_message dialog_engine::analyse(std::string_view text) const {
+    analysed_message m;
+    m.raw = utf8::sanitize(utf8::truncate(text, limits_.max_message_bytes));
+    m.normalized = normalize(m.raw);
+    m.masked = mask_pii(m.normalized, config_.pii);
+    m.text = normalize(m.masked.masked);
+    return m;
+}
+
 std::string dialog_engine::analysis_text(std::string_view text) const {
-    const std::string clean = utf8::sanitize(utf8::truncate(text, limits_.max_message_bytes));
-    return normalize(mask_pii(normalize(clean), config_.pii).masked);
+    return analyse(text).text;
 }
 
 std::string dialog_engine::fill_template(const std::string& text,
@@ -317,12 +325,13 @@ reply dialog_engine::continue_flow(session& s, reply r, const flow_spec& flow,
 reply dialog_engine::respond(session& s, std::string_view text,
                              std::span<const float> embedding) const {
     reply r;
-    const std::string raw = utf8::sanitize(utf8::truncate(text, limits_.max_message_bytes));
-    const std::string norm = normalize(raw);
-    auto masked = mask_pii(norm, config_.pii);
+    const analysed_message message = analyse(text);
+    const std::string& raw = message.raw;
+    const std::string& norm = message.normalized;
+    const pii_result& masked = message.masked;
+    const std::string& analysed = message.text;
     r.masked_text = masked.masked;
     r.pii = masked.entities;
-    const std::string analysed = normalize(masked.masked);
 
     language lang = detect_language(norm, s.lang);
     if (std::find(config_.shop.locales.begin(), config_.shop.locales.end(), lang) ==

@@ -86,6 +86,17 @@ class dialog_engine {
     std::string analysis_text(std::string_view text) const;
 
   private:
+    // One message through sanitize, normalize and PII masking: the single
+    // definition of "the text the core analyses", shared by respond() and
+    // analysis_text().
+    struct analysed_message {
+        std::string raw;         // sanitized, bounded
+        std::string normalized;  // normalize(raw)
+        pii_result masked;       // of `normalized`
+        std::string text;        // normalize(masked.masked): what retrieval sees
+    };
+    analysed_message analyse(std::string_view text) const;
+
     reply answer_item(session& s, reply r, std::uint32_t item, std::span<const pii_entity> entities,
                       std::string_view raw) const;
     reply start_flow(session& s, reply r, const flow_spec& flow,
