@@ -2,7 +2,9 @@
 # Installs the Debian packages the build and tests need, only if missing
 # (idempotent; no network use when everything is already there).
 set -euo pipefail
-packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libboost1.81-dev python3 jq emscripten)
+packages=(cmake ninja-build g++ pkg-config doctest-dev nlohmann-json3-dev libboost1.81-dev python3 jq emscripten
+  libsqlite3-dev libpq-dev postgresql libsodium-dev zlib1g-dev libhowardhinnant-date-dev tzdata
+  nodejs chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -358,6 +358,16 @@ const std::map<std::string, localized_text>& default_messages() {
         {"invalid_value", lt("Sorry, that doesn't look right.", "抱歉，格式好像不对。")},
         {"option_other", lt("None of these", "都不是")},
         {"talk_to_human", lt("Talk to a person", "转人工")},
+        {"offline",
+         lt("Our team isn't available right now. Leave your email and a message and we'll get "
+            "back to you.",
+            "人工客服暂时不在线。请留下您的邮箱和留言，我们会尽快回复您。")},
+        {"ticket_created", lt("Thanks! We've received your message (ticket #{ticket}) and will reply "
+                              "by email and here.",
+                              "已收到您的留言（工单号 #{ticket}），我们会通过邮件和这里回复您。")},
+        {"agent_joined", lt("{agent} joined the conversation.", "{agent} 已加入对话。")},
+        {"conversation_closed",
+         lt("This conversation was closed. How did we do?", "本次对话已结束，请为我们的服务评分。")},
         {"yes", lt("Yes", "是")},
         {"no", lt("No", "否")},
     };
@@ -630,6 +640,14 @@ config parse_config(std::string_view json_text) {
         c.retention_days = read_int(*v, "retention_days", 0, 36500);
     if (auto v = r.get("allowed_origins"))
         c.allowed_origins = read_strings(*v, "allowed_origins", false);
+    if (auto v = r.get("identity_secret"))
+        c.identity_secret = read_string(*v, "identity_secret", true, 256);
+    if (auto v = r.get("tickets")) {
+        object_reader t(*v, "tickets");
+        if (auto n = t.get("sla_minutes"))
+            c.ticket_sla_minutes = read_int(*n, "tickets.sla_minutes", 1, 60 * 24 * 30);
+        t.finish();
+    }
     if (auto v = r.get("messages")) {
         object_reader m(*v, "messages");
         for (const auto& [key, value] : default_messages()) {

@@ -8,5 +8,6 @@ namespace parley {
 // the process exit code: 0 ok, 1 runtime failure, 2 usage error.
 int run_chat(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_serve(const std::vector<std::string>& args);
 
 }  // namespace parley

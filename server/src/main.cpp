@@ -17,9 +17,9 @@ constexpr const char* usage =
     "  eval  --config FILE --cases FILE [--json] [--threshold T] [--clarify-margin M]\n"
     "                                                 replay labelled cases, print accuracy and "
     "latency\n"
-    "  serve [--config FILE] [--host H] [--port P] [--data DIR] [--db URL]\n"
-    "                                                 the shop server (not built yet: see issue "
-    "3)\n";
+    "  serve [--config FILE] [--host H] [--port P] [--data DIR] [--db URL] [--www DIR]\n"
+    "                                                 the shop server (HTTP, WebSockets, agent "
+    "console)\n";
 
 }  // namespace
 
@@ -33,11 +33,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "chat") return parley::run_chat(args);
         if (command == "eval") return parley::run_eval(args);
-        if (command == "serve") {
-            std::fputs("parley serve: the server is not part of this build yet (issue 3)\n",
-                       stderr);
-            return 2;
-        }
+        if (command == "serve") return parley::run_serve(args);
         if (command == "-h" || command == "--help" || command == "help") {
             std::fputs(usage, stdout);
             return 0;

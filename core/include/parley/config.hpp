@@ -120,7 +120,11 @@ struct config {
     pii_rules pii;
     business_hours hours;
     int retention_days = 0;  // 0 = keep
-    std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_origins;  // WebSocket Origin allowlist ("" list = any)
+    // Shop secret for identity verification: a shopper's user id is trusted
+    // only with hex(HMAC-SHA256(identity_secret, user_id)). "" = no identified shoppers.
+    std::string identity_secret;
+    int ticket_sla_minutes = 480;  // business minutes until a ticket is due
     std::map<std::string, localized_text> messages;  // overrides of the built-in bot lines
 
     const faq* find_faq(std::string_view id) const;

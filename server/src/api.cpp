@@ -1,0 +1,492 @@
+#include "api.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "auth.hpp"
+#include "frames.hpp"
+#include "parley/pii.hpp"
+
+namespace parley::server {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t session_ttl_ms = 12LL * 3600 * 1000;
+constexpr const char* cookie_name = "parley_session";
+
+http_response json_response(const http_request& req, unsigned status, const json& body) {
+    http_response res{static_cast<http::status>(status), req.version()};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    res.body() = dump(body);
+    res.prepare_payload();
+    return res;
+}
+
+std::string header(const http_request& req, std::string_view name) {
+    auto it = req.find(name);
+    return it == req.end() ? std::string() : std::string(it->value());
+}
+
+std::string cookie_value(const http_request& req, std::string_view name) {
+    const std::string cookies = header(req, "Cookie");
+    std::size_t pos = 0;
+    while (pos < cookies.size()) {
+        auto end = cookies.find(';', pos);
+        if (end == std::string::npos) end = cookies.size();
+        std::string_view part(cookies.data() + pos, end - pos);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+            part[name.size()] == '=')
+            return std::string(part.substr(name.size() + 1));
+        pos = end + 1;
+    }
+    return {};
+}
+
+std::string bearer(const http_request& req) {
+    const std::string auth = header(req, "Authorization");
+    if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+    return {};
+}
+
+// Splits "/api/tickets/7/reply?x=1" into path parts and a query map.
+struct target {
+    std::vector<std::string> parts;
+    std::map<std::string, std::string> query;
+};
+target parse_target(std::string_view t) {
+    target out;
+    const auto q = t.find('?');
+    std::string_view path = t.substr(0, q);
+    if (q != std::string_view::npos) {
+        std::string_view rest = t.substr(q + 1);
+        while (!rest.empty()) {
+            auto amp = rest.find('&');
+            std::string_view kv = rest.substr(0, amp);
+            auto eq = kv.find('=');
+            out.query[std::string(kv.substr(0, eq))] =
+                eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+            if (amp == std::string_view::npos) break;
+            rest.remove_prefix(amp + 1);
+        }
+    }
+    std::size_t pos = 0;
+    while (pos < path.size()) {
+        auto next = path.find('/', pos);
+        if (next == std::string_view::npos) next = path.size();
+        if (next > pos) out.parts.emplace_back(path.substr(pos, next - pos));
+        pos = next + 1;
+    }
+    return out;
+}
+
+std::int64_t query_int(const target& t, const std::string& key, std::int64_t fallback) {
+    auto it = t.query.find(key);
+    if (it == t.query.end()) return fallback;
+    std::int64_t v = fallback;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size())
+        throw std::invalid_argument("query parameter '" + key + "' must be an integer");
+    return v;
+}
+
+json parse_body(const http_request& req) {
+    json j = json::parse(req.body(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        throw std::invalid_argument("the request body must be a JSON object");
+    return j;
+}
+
+void only_fields(const json& j, std::initializer_list<std::string_view> allowed) {
+    for (const auto& [k, v] : j.items()) {
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+            throw std::invalid_argument("unknown field '" + k + "'");
+    }
+}
+
+std::string body_string(const json& j, const std::string& key, std::size_t max) {
+    if (!j.contains(key) || !j[key].is_string() || j[key].get_ref<const std::string&>().empty())
+        throw std::invalid_argument("'" + key + "' must be a non-empty string");
+    const auto& s = j[key].get_ref<const std::string&>();
+    if (s.size() > max)
+        throw std::invalid_argument("'" + key + "' is longer than " + std::to_string(max));
+    return s;
+}
+
+struct http_failure {
+    unsigned status;
+    std::string message;
+};
+
+bool state_changing(const http_request& req) {
+    return req.method() == http::verb::post || req.method() == http::verb::put ||
+           req.method() == http::verb::delete_ || req.method() == http::verb::patch;
+}
+
+// Agent or admin, with the CSRF header on state-changing requests.
+signed_in require_agent(hub& h, const http_request& req, bool admin) {
+    auto who = authenticate(h, req);
+    if (!who) throw http_failure{401, "sign in first"};
+    if (admin && who->agent.role != agent_role::admin)
+        throw http_failure{403, "this needs an admin account"};
+    if (state_changing(req) &&
+        !constant_time_equal(header(req, "X-CSRF-Token"), who->session.csrf_token))
+        throw http_failure{403, "missing or wrong X-CSRF-Token header"};
+    return *who;
+}
+
+// A shopper proves a conversation is theirs with its token, or (identified
+// shoppers) with their user id and its HMAC.
+bool shopper_owns(hub& h, const http_request& req, const conversation_record& c) {
+    const std::string token = bearer(req);
+    if (!token.empty() && constant_time_equal(sha256_hex(token), c.token_hash) &&
+        c.user_id.empty())
+        return true;
+    const std::string user = header(req, "X-Parley-User");
+    const std::string hash = header(req, "X-Parley-User-Hash");
+    const auto secret = h.shop()->cfg().identity_secret;
+    return !user.empty() && !secret.empty() && c.user_id == user &&
+           verify_user_hash(secret, user, hash);
+}
+
+http_response static_response(hub& h, const http_request& req) {
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+        return error_response(req, 405, "method not allowed");
+    const std::string path(req.target().substr(0, req.target().find('?')));
+    const auto file = h.files().find(path);
+    if (!file) return error_response(req, 404, "not found");
+    const bool gzip = !file->gzip.empty() && accepts_gzip(header(req, "Accept-Encoding"));
+    const std::string& etag = gzip ? file->gzip_etag : file->etag;
+    http_response res{http::status::ok, req.version()};
+    res.keep_alive(req.keep_alive());
+    res.set(http::field::content_type, file->content_type);
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, file->cache_control);
+    res.set(http::field::vary, "Accept-Encoding");
+    res.set("X-Content-Type-Options", "nosniff");
+    if (file->content_type.rfind("text/html", 0) == 0) {
+        // Our own pages: no inline script anywhere, so a strict CSP costs nothing.
+        res.set("Content-Security-Policy",
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+                "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'");
+        res.set("Referrer-Policy", "same-origin");
+    }
+    const std::string inm = header(req, "If-None-Match");
+    if (etag_matches(inm, file->etag) || etag_matches(inm, file->gzip_etag)) {
+        res.result(http::status::not_modified);
+        res.erase(http::field::content_type);
+        return res;
+    }
+    if (gzip) res.set(http::field::content_encoding, "gzip");
+    const std::string& bytes = gzip ? file->gzip : file->body;
+    if (req.method() == http::verb::head) {
+        res.content_length(bytes.size());
+    } else {
+        res.body() = bytes;
+        res.prepare_payload();
+    }
+    return res;
+}
+
+json analytics(hub& h, std::int64_t from, std::int64_t to) {
+    conversation_filter f;
+    f.since = from;
+    f.until = to;
+    f.limit = 1000000;
+    const auto list = h.db().list_conversations(f);
+    std::int64_t total = list.size(), handed = 0, bot_only = 0, closed = 0, rated = 0;
+    double csat_sum = 0;
+    std::map<std::string, std::int64_t> reasons, intents;
+    std::map<int, std::int64_t> csat;
+    for (const auto& c : list) {
+        if (c.queued_at > 0) {
+            ++handed;
+            ++reasons[c.handoff_reason];
+        } else {
+            ++bot_only;
+        }
+        if (!c.intent.empty()) ++intents[c.intent];
+        if (c.status == conversation_status::closed) ++closed;
+        if (c.csat_score > 0) {
+            ++rated;
+            csat_sum += c.csat_score;
+            ++csat[c.csat_score];
+        }
+    }
+    json dist = json::object();
+    for (int s = 1; s <= 5; ++s) dist[std::to_string(s)] = csat[s];
+    return json{{"from", from},
+                {"to", to},
+                {"conversations", total},
+                {"handed_off", handed},
+                {"bot_only", bot_only},
+                {"closed", closed},
+                {"handoff_rate", total ? double(handed) / total : 0.0},
+                {"deflection_rate", total ? double(bot_only) / total : 0.0},
+                {"handoff_reasons", reasons},
+                {"intents", intents},
+                {"csat_count", rated},
+                {"csat_average", rated ? csat_sum / rated : 0.0},
+                {"csat_distribution", dist}};
+}
+
+http_response api(hub& h, const http_request& req, const std::string& ip, const target& t) {
+    auto& db = h.db();
+    const auto& p = t.parts;  // p[0] == "api"
+    const auto method = req.method();
+    const std::string what = p.size() > 1 ? p[1] : "";
+
+    if (what == "login" && p.size() == 2) {
+        if (method != http::verb::post) throw http_failure{405, "use POST"};
+        if (!h.allow_login(ip)) throw http_failure{429, "too many sign-in attempts; wait a minute"};
+        const json body = parse_body(req);
+        only_fields(body, {"email", "password"});
+        std::string email = body_string(body, "email", 254);
+        std::transform(email.begin(), email.end(), email.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string password = body_string(body, "password", 1024);
+        auto agent = db.find_agent_by_email(email);
+        // Same message either way: do not reveal which emails have accounts.
+        if (!agent || !verify_password(agent->password_hash, password)) {
+            h.metrics().counter("parley_logins_total", "Sign-ins", {{"result", "refused"}}).inc();
+            throw http_failure{401, "wrong email or password"};
+        }
+        const std::string token = random_token(32);
+        auth_session_record s;
+        s.token_hash = sha256_hex(token);
+        s.agent_id = agent->id;
+        s.csrf_token = random_token(16);
+        s.expires_at = now_ms() + session_ttl_ms;
+        db.create_auth_session(s);
+        h.metrics().counter("parley_logins_total", "Sign-ins", {{"result", "ok"}}).inc();
+        auto res = json_response(req, 200, json{{"agent", agent_json(*agent)}, {"csrf", s.csrf_token}});
+        res.set(http::field::set_cookie, std::string(cookie_name) + "=" + token +
+                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                             std::to_string(session_ttl_ms / 1000));
+        return res;
+    }
+    if (what == "logout" && p.size() == 2) {
+        if (method != http::verb::post) throw http_failure{405, "use POST"};
+        auto who = require_agent(h, req, false);
+        db.delete_auth_session(who.session.token_hash);
+        auto res = json_response(req, 200, json{{"ok", true}});
+        res.set(http::field::set_cookie, std::string(cookie_name) +
+                                             "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        return res;
+    }
+    if (what == "me" && p.size() == 2) {
+        auto who = require_agent(h, req, false);
+        return json_response(req, 200,
+                             json{{"agent", agent_json(who.agent)}, {"csrf", who.session.csrf_token}});
+    }
+    if (what == "config" && p.size() == 2) {
+        if (method != http::verb::get) throw http_failure{405, "use GET (publishing is /admin)"};
+        require_agent(h, req, true);
+        auto res = json_response(req, 200, json::object());
+        res.body() = h.shop()->json;
+        res.prepare_payload();
+        return res;
+    }
+    if (what == "conversations") {
+        if (method != http::verb::get) throw http_failure{405, "use GET"};
+        if (p.size() == 2) {
+            require_agent(h, req, false);
+            conversation_filter f;
+            if (auto it = t.query.find("status"); it != t.query.end()) {
+                f.status = status_from_name(it->second);
+                if (!f.status) throw std::invalid_argument("unknown status '" + it->second + "'");
+            }
+            f.limit = static_cast<std::size_t>(std::clamp<std::int64_t>(query_int(t, "limit", 100), 1, 1000));
+            f.since = query_int(t, "from", 0);
+            f.until = query_int(t, "to", 0);
+            json list = json::array();
+            for (const auto& c : db.list_conversations(f)) list.push_back(conversation_json(c));
+            return json_response(req, 200, json{{"conversations", list}});
+        }
+        if (p.size() == 3) {
+            auto c = db.find_conversation(p[2]);
+            const bool agent = authenticate(h, req).has_value();
+            if (!agent && (!c || !shopper_owns(h, req, *c))) {
+                // Same answer for "no such conversation" and "not yours".
+                throw http_failure{bearer(req).empty() && header(req, "X-Parley-User").empty() ? 401u : 404u,
+                                   "no such conversation"};
+            }
+            if (!c) throw http_failure{404, "no such conversation"};
+            json messages = json::array();
+            for (const auto& m : db.messages_after(c->id, 0, 10000)) {
+                if (agent) {
+                    messages.push_back(agent_message_json(m));
+                } else if (m.author != author_kind::note) {
+                    messages.push_back(shopper_message_json(m, h.agent_name(m.agent_id)));
+                }
+            }
+            json conv = conversation_json(*c);
+            if (!agent) conv.erase("agent_id");
+            return json_response(req, 200, json{{"conversation", conv}, {"messages", messages}});
+        }
+    }
+    if (what == "tickets") {
+        if (p.size() == 2 && method == http::verb::get) {
+            require_agent(h, req, false);
+            std::optional<ticket_status> status;
+            if (auto it = t.query.find("status"); it != t.query.end()) {
+                status = ticket_status_from_name(it->second);
+                if (!status) throw std::invalid_argument("unknown status '" + it->second + "'");
+            }
+            json list = json::array();
+            for (const auto& tk : db.list_tickets(status, 500)) list.push_back(ticket_json(tk));
+            return json_response(req, 200, json{{"tickets", list}});
+        }
+        if (p.size() == 4 && p[3] == "reply" && method == http::verb::post) {
+            auto who = require_agent(h, req, false);
+            std::int64_t id = 0;
+            auto [ptr, ec] = std::from_chars(p[2].data(), p[2].data() + p[2].size(), id);
+            if (ec != std::errc() || ptr != p[2].data() + p[2].size())
+                throw http_failure{404, "no such ticket"};
+            const json body = parse_body(req);
+            only_fields(body, {"text"});
+            const std::string text = body_string(body, "text", 4000);
+            auto tk = db.find_ticket(id);
+            if (!tk) throw http_failure{404, "no such ticket"};
+            const auto now = now_ms();
+            if (!db.answer_ticket(id, text, who.agent.id, now))
+                throw http_failure{409, "the ticket could not be answered"};
+            if (!tk->conversation_id.empty()) {
+                new_message m;
+                m.conversation_id = tk->conversation_id;
+                m.author = author_kind::agent;
+                m.agent_id = who.agent.id;
+                m.text = text;
+                m.payload = dump(json{{"kind", "ticket_answer"}, {"ticket_id", id}});
+                m.now = now;
+                const auto stored = db.append_message(m);
+                auto c = db.find_conversation(tk->conversation_id);
+                h.publish_message(stored.message, c ? c->status : conversation_status::bot);
+            }
+            h.publish(json{{"e", "ticket"}, {"c", tk->conversation_id}, {"id", id}});
+            return json_response(req, 200, json{{"ticket", ticket_json(*db.find_ticket(id))}});
+        }
+        throw http_failure{405, "unsupported method for this path"};
+    }
+    if (what == "canned" && p.size() == 2 && method == http::verb::get) {
+        require_agent(h, req, false);
+        json list = json::array();
+        for (const auto& c : db.list_canned())
+            list.push_back(json{{"id", c.id}, {"title", c.title}, {"text", c.text}});
+        return json_response(req, 200, json{{"canned", list}});
+    }
+    if (what == "analytics" && p.size() == 2 && method == http::verb::get) {
+        require_agent(h, req, true);
+        const auto to = query_int(t, "to", 0);
+        return json_response(req, 200, analytics(h, query_int(t, "from", 0), to));
+    }
+    if (what == "shopper" && p.size() == 2 && method == http::verb::delete_) {
+        std::vector<std::string> ids;
+        std::string user_id, token_hash;
+        if (auto who = authenticate(h, req)) {
+            require_agent(h, req, true);  // admin + CSRF
+            const json body = parse_body(req);
+            only_fields(body, {"user_id"});
+            user_id = body_string(body, "user_id", 128);
+        } else {
+            const std::string token = bearer(req);
+            const std::string user = header(req, "X-Parley-User");
+            if (!user.empty()) {
+                const auto secret = h.shop()->cfg().identity_secret;
+                if (secret.empty() ||
+                    !verify_user_hash(secret, user, header(req, "X-Parley-User-Hash")))
+                    throw http_failure{403, "the user hash does not match"};
+                user_id = user;
+            } else if (!token.empty()) {
+                token_hash = sha256_hex(token);
+            } else {
+                throw http_failure{401, "send the conversation token or the verified user"};
+            }
+        }
+        if (!user_id.empty())
+            for (const auto& c : db.conversations_for_user(user_id)) ids.push_back(c.id);
+        if (!token_hash.empty())
+            if (auto c = db.find_conversation_by_token(token_hash)) ids.push_back(c->id);
+        const auto deleted = db.delete_shopper(user_id, token_hash);
+        for (const auto& id : ids) h.publish(json{{"e", "deleted"}, {"c", id}});
+        h.log().info("gdpr_delete", {{"conversations", deleted}});
+        return json_response(req, 200, json{{"deleted_conversations", deleted}});
+    }
+    throw http_failure{404, "no such API endpoint"};
+}
+
+}  // namespace
+
+http_response error_response(const http_request& req, unsigned status, std::string_view message) {
+    return json_response(req, status, json{{"error", message}});
+}
+
+std::optional<signed_in> authenticate(hub& h, const http_request& req) {
+    const std::string token = cookie_value(req, cookie_name);
+    if (token.empty() || token.size() > 128) return std::nullopt;
+    auto s = h.db().find_auth_session(sha256_hex(token), now_ms());
+    if (!s) return std::nullopt;
+    auto a = h.db().find_agent(s->agent_id);
+    if (!a) return std::nullopt;
+    return signed_in{*a, *s};
+}
+
+http_response handle_request(hub& h, const http_request& req, const std::string& ip) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string_view full(req.target().data(), req.target().size());
+    const target t = parse_target(full);
+    std::string route = "static";
+    http_response res;
+    try {
+        if (!h.allow_request(ip)) throw http_failure{429, "too many requests; slow down"};
+        if (!t.parts.empty() && t.parts[0] == "healthz" && t.parts.size() == 1) {
+            route = "healthz";
+            const bool ok = h.db().healthy();
+            res = json_response(req, ok ? 200 : 503,
+                                json{{"status", ok ? "ok" : "unavailable"},
+                                     {"store", h.db().kind()},
+                                     {"node", h.settings().node_id}});
+        } else if (!t.parts.empty() && t.parts[0] == "metrics" && t.parts.size() == 1) {
+            route = "metrics";
+            h.metrics().gauge("parley_shopper_sockets", "Open shopper sockets on this node")
+                .set(static_cast<double>(h.shopper_sockets.load()));
+            h.metrics().gauge("parley_agent_sockets", "Open agent sockets on this node")
+                .set(static_cast<double>(h.agent_sockets.load()));
+            h.metrics().gauge("parley_agents_online", "Agents online in the deployment")
+                .set(h.agents_online());
+            res = http_response{http::status::ok, req.version()};
+            res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            res.keep_alive(req.keep_alive());
+            res.body() = h.metrics().render();
+            res.prepare_payload();
+        } else if (!t.parts.empty() && t.parts[0] == "api") {
+            route = "api";
+            res = api(h, req, ip, t);
+        } else {
+            res = static_response(h, req);
+        }
+    } catch (const http_failure& f) {
+        res = error_response(req, f.status, f.message);
+    } catch (const std::invalid_argument& e) {
+        res = error_response(req, 400, e.what());
+    } catch (const std::exception& e) {
+        h.log().error("request_failed", {{"target", std::string(full.substr(0, 200))}, {"error", e.what()}});
+        res = error_response(req, 500, "internal error");
+    }
+    h.metrics()
+        .counter("parley_http_requests_total", "HTTP requests",
+                 {{"route", route}, {"code", std::to_string(res.result_int())}})
+        .inc();
+    h.metrics()
+        .histogram("parley_http_request_seconds", "HTTP request handling time", {{"route", route}})
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return res;
+}
+
+}  // namespace parley::server

@@ -1,0 +1,183 @@
+// `parley serve`: wires config, store, event bus, hub and listener together,
+// runs the io_context on every core, and shuts down gracefully on SIGINT or
+// SIGTERM (stop accepting, close sockets with "going away", flush the store).
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "auth.hpp"
+#include "business_clock.hpp"
+#include "cli.hpp"
+#include "files.hpp"
+#include "frames.hpp"
+#include "hub.hpp"
+#include "listener.hpp"
+#include "parley/config.hpp"
+
+namespace parley {
+
+namespace net = boost::asio;
+using namespace parley::server;
+
+namespace {
+
+constexpr const char* serve_usage =
+    "usage: parley serve [--config FILE] [--host 127.0.0.1] [--port 8080] [--data DIR]\n"
+    "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n";
+
+// 10k+ shopper sockets need more descriptors than the usual soft limit.
+void raise_fd_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+void seed_demo(store& db) {
+    // Only with the bundled demo shop: never with a real config.
+    struct demo_account {
+        const char* email;
+        const char* password;
+        const char* name;
+        agent_role role;
+    };
+    const demo_account accounts[] = {
+        {"agent@demo.shop", "demo-agent", "Alex (demo agent)", agent_role::agent},
+        {"admin@demo.shop", "demo-admin", "Sam (demo admin)", agent_role::admin},
+    };
+    for (const auto& a : accounts) {
+        if (db.find_agent_by_email(a.email)) continue;
+        agent_record r;
+        r.email = a.email;
+        r.name = a.name;
+        r.role = a.role;
+        r.password_hash = hash_password(a.password);
+        r.created_at = now_ms();
+        db.ensure_agent(r);
+    }
+    if (db.list_canned().empty()) {
+        db.add_canned("Greeting", "Hi, I'm here to help. Let me read through your conversation.");
+        db.add_canned("Order lookup",
+                      "Could you give me your order number and the email you ordered with?");
+        db.add_canned("Return label",
+                      "I've sent a prepaid return label to your email. Returns are free within 30 "
+                      "days.");
+        db.add_canned("Closing", "Is there anything else I can help you with today?");
+    }
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args) {
+    serve_settings s;
+    s.www_dir = PARLEY_DEFAULT_WWW_DIR;
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+            return args[++i];
+        };
+        if (a == "--config") {
+            s.config_path = value();
+        } else if (a == "--host") {
+            s.host = value();
+        } else if (a == "--port") {
+            const int p = std::stoi(value());
+            if (p < 0 || p > 65535) throw std::invalid_argument("--port must be 0..65535");
+            s.port = static_cast<unsigned short>(p);
+        } else if (a == "--data") {
+            s.data_dir = value();
+        } else if (a == "--db") {
+            s.db_url = value();
+        } else if (a == "--www") {
+            s.www_dir = value();
+        } else if (a == "--threads") {
+            threads = static_cast<unsigned>(std::max(1, std::stoi(value())));
+        } else if (a == "--quiet") {
+            s.quiet = true;
+        } else if (a == "-h" || a == "--help") {
+            std::fputs(serve_usage, stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "parley serve: unknown option '%s'\n%s", a.c_str(), serve_usage);
+            return 2;
+        }
+    }
+    s.demo = s.config_path.empty();
+    std::string config_json = s.demo ? std::string(demo_config_json()) : read_file(s.config_path);
+    parley::config cfg;
+    try {
+        cfg = parse_config(config_json);
+        check_timezone(cfg.hours);
+    } catch (const config_error& e) {
+        std::fprintf(stderr, "parley serve: %s: %s\n",
+                     s.demo ? "demo config" : s.config_path.c_str(), e.what());
+        return 1;
+    }
+    s.node_id = random_token(6);
+    raise_fd_limit();
+
+    logger log(s.quiet);
+    std::unique_ptr<store> db;
+    std::unique_ptr<event_bus> bus;
+    if (s.db_url.empty()) {
+        db = open_sqlite_store(s.data_dir);
+        bus = make_local_bus();
+    } else if (s.db_url.rfind("postgresql://", 0) == 0 || s.db_url.rfind("postgres://", 0) == 0) {
+        db = open_postgres_store(s.db_url);
+        bus = make_postgres_bus(s.db_url);
+    } else {
+        std::fprintf(stderr, "parley serve: --db must be a postgresql:// URL\n");
+        return 2;
+    }
+    if (s.demo) seed_demo(*db);
+
+    net::io_context ioc(static_cast<int>(threads));
+    auto shop = std::make_shared<const shop_runtime>(config_json, std::move(cfg));
+    auto h = std::make_shared<hub>(ioc, s, log, std::move(db), std::move(bus), shop);
+    auto address = net::ip::make_address(s.host);
+    auto l = std::make_shared<listener>(ioc, net::ip::tcp::endpoint(address, s.port), h);
+    h->start();
+    l->run();
+
+    const std::string host = address.is_v6() ? "[" + s.host + "]" : s.host;
+    const std::string url = "http://" + host + ":" + std::to_string(l->port()) + "/";
+    std::printf("parley serve: serving %s on %s (store: %s, node %s)\n",
+                s.demo ? "the demo shop" : shop->cfg().shop.name.c_str(), url.c_str(),
+                h->db().kind().c_str(), s.node_id.c_str());
+    std::printf("  shop page      %s\n  agent console  %sconsole\n  merchant admin %sadmin\n",
+                url.c_str(), url.c_str(), url.c_str());
+    if (s.demo)
+        std::printf(
+            "  demo accounts  agent@demo.shop / demo-agent   admin@demo.shop / demo-admin\n");
+    std::fflush(stdout);
+    log.info("listening", {{"url", url}, {"store", h->db().kind()}, {"node", s.node_id},
+                           {"threads", threads}, {"static_files", h->files().size()}});
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer drain(ioc);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        log.info("shutting_down", {{"signal", sig}});
+        l->stop();
+        h->stop();
+        // Sockets get a moment to send their close frames; then we stop.
+        drain.expires_after(std::chrono::seconds(2));
+        drain.async_wait([&](boost::system::error_code) { ioc.stop(); });
+    });
+
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+    log.info("stopped", {});
+    return 0;
+}
+
+}  // namespace parley

@@ -1,0 +1,387 @@
+#include "hub.hpp"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "agent_session.hpp"
+#include "auth.hpp"
+#include "business_clock.hpp"
+#include "frames.hpp"
+#include "shopper_session.hpp"
+
+namespace parley::server {
+
+namespace net = boost::asio;
+using nlohmann::json;
+
+namespace {
+// An agent counts as online on another node while its heartbeat is fresh.
+constexpr std::int64_t presence_ttl_ms = 30000;
+constexpr auto heartbeat_every = std::chrono::seconds(10);
+constexpr auto retention_every = std::chrono::hours(1);
+}  // namespace
+
+hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique_ptr<store> db,
+         std::unique_ptr<event_bus> bus, std::shared_ptr<const shop_runtime> shop)
+    : ioc_(ioc),
+      settings_(std::move(settings)),
+      log_(log),
+      db_(std::move(db)),
+      bus_(std::move(bus)),
+      files_(settings_.www_dir),
+      shop_(std::move(shop)),
+      connect_limiter_(20, 2.0),
+      request_limiter_(300, 5.0),
+      message_limiter_(10, 1.0),
+      login_limiter_(10, 10.0 / 60.0),
+      heartbeat_timer_(ioc),
+      retention_timer_(ioc) {}
+
+hub::~hub() = default;
+
+void hub::start() {
+    std::weak_ptr<hub> weak = weak_from_this();
+    bus_->on_event([weak](const std::string& payload) {
+        if (auto self = weak.lock()) self->on_bus(payload);
+    });
+    bus_->start();
+    do_heartbeat();
+    do_retention();
+}
+
+void hub::stop() {
+    heartbeat_timer_.cancel();
+    retention_timer_.cancel();
+    std::vector<std::shared_ptr<shopper_session>> shoppers;
+    std::vector<std::shared_ptr<agent_session>> agents;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        for (auto& [id, weak] : shoppers_)
+            if (auto s = weak.lock()) shoppers.push_back(s);
+        for (auto& [ptr, weak] : agents_)
+            if (auto a = weak.lock()) agents.push_back(a);
+    }
+    for (auto& s : shoppers) s->shutdown();
+    for (auto& a : agents) a->shutdown();
+    bus_->stop();
+}
+
+std::shared_ptr<const shop_runtime> hub::shop() const {
+    std::lock_guard lock(shop_mutex_);
+    return shop_;
+}
+
+void hub::publish_shop(std::shared_ptr<const shop_runtime> shop) {
+    std::lock_guard lock(shop_mutex_);
+    shop_ = std::move(shop);
+}
+
+bool hub::allow_connect(const std::string& ip) {
+    return connect_limiter_.allow(ip, std::chrono::steady_clock::now());
+}
+bool hub::allow_request(const std::string& ip) {
+    return request_limiter_.allow(ip, std::chrono::steady_clock::now());
+}
+bool hub::allow_message(const std::string& conversation_id) {
+    return message_limiter_.allow(conversation_id, std::chrono::steady_clock::now());
+}
+bool hub::allow_login(const std::string& ip) {
+    return login_limiter_.allow(ip, std::chrono::steady_clock::now());
+}
+
+bool hub::origin_allowed(std::string_view origin, std::string_view host) const {
+    const auto current = shop();
+    const auto& allowed = current->cfg().allowed_origins;
+    if (allowed.empty()) return true;
+    if (origin.empty()) return false;  // browsers always send Origin on WebSocket upgrades
+    // The server's own pages (console, admin, demo shop) are always allowed.
+    if (origin == "http://" + std::string(host) || origin == "https://" + std::string(host))
+        return true;
+    for (const auto& a : allowed)
+        if (a == origin || a == "*") return true;
+    return false;
+}
+
+void hub::join(const std::shared_ptr<shopper_session>& s, const std::string& conversation_id) {
+    std::lock_guard lock(sessions_mutex_);
+    shoppers_.emplace(conversation_id, s);
+}
+
+void hub::leave(const shopper_session* s, const std::string& conversation_id) {
+    std::lock_guard lock(sessions_mutex_);
+    auto [first, last] = shoppers_.equal_range(conversation_id);
+    for (auto it = first; it != last;) {
+        auto p = it->second.lock();
+        if (!p || p.get() == s)
+            it = shoppers_.erase(it);
+        else
+            ++it;
+    }
+}
+
+void hub::join(const std::shared_ptr<agent_session>& a) {
+    {
+        std::lock_guard lock(sessions_mutex_);
+        agents_[a.get()] = a;
+    }
+    announce_presence();
+}
+
+void hub::leave(const agent_session* a) {
+    {
+        std::lock_guard lock(sessions_mutex_);
+        agents_.erase(a);
+    }
+    announce_presence();
+}
+
+void hub::publish(const json& event) { bus_->publish(dump(event)); }
+
+void hub::publish_message(const message_record& m, conversation_status status) {
+    json ev{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
+    // PostgreSQL caps NOTIFY payloads at 8000 bytes: big messages travel by
+    // reference and receivers read them from the store.
+    if (m.text.size() + m.payload.size() < 6000)
+        ev["m"] = message_event_json(m);
+    else
+        ev["s"] = m.seq;
+    publish(ev);
+}
+
+void hub::on_bus(const std::string& payload) {
+    auto ev = std::make_shared<hub_event>();
+    try {
+        ev->body = json::parse(payload);
+        ev->kind = ev->body.value("e", "");
+        ev->conversation_id = ev->body.value("c", "");
+        if (ev->kind == "msg") {
+            if (ev->body.contains("m")) {
+                ev->message = message_from_json(ev->body["m"]);
+            } else {
+                const auto seq = ev->body.value("s", std::int64_t{0});
+                auto found = db_->messages_after(ev->conversation_id, seq - 1, 1);
+                if (found.empty()) return;
+                ev->message = found.front();
+            }
+        }
+    } catch (const std::exception& e) {
+        log_.warn("bad_bus_event", {{"error", e.what()}});
+        return;
+    }
+    dispatch(ev);
+}
+
+void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
+    if (ev->kind == "presence") {
+        std::lock_guard lock(presence_mutex_);
+        presence_[ev->body.value("node", "")] = {ev->body.value("agents", 0), now_ms()};
+        return;
+    }
+    std::vector<std::shared_ptr<shopper_session>> shoppers;
+    std::vector<std::shared_ptr<agent_session>> agents;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        if (!ev->conversation_id.empty()) {
+            auto [first, last] = shoppers_.equal_range(ev->conversation_id);
+            for (auto it = first; it != last; ++it)
+                if (auto s = it->second.lock()) shoppers.push_back(std::move(s));
+        }
+        for (auto& [ptr, weak] : agents_)
+            if (auto a = weak.lock()) agents.push_back(std::move(a));
+    }
+    for (auto& s : shoppers) s->deliver(ev);
+    for (auto& a : agents) a->deliver(ev);
+
+    const std::string status = ev->body.value("st", "");
+    if (ev->kind == "status" || ev->kind == "queue" || (ev->kind == "msg" && status == "queued"))
+        schedule_queue_refresh();
+    if (ev->kind == "ticket") schedule_tickets_refresh();
+}
+
+void hub::schedule_queue_refresh() {
+    // Coalesces bursts: one store query per burst, not one per event.
+    if (queue_refresh_pending_.exchange(true)) return;
+    net::post(ioc_, [self = shared_from_this()] {
+        self->queue_refresh_pending_ = false;
+        std::vector<std::shared_ptr<agent_session>> agents;
+        {
+            std::lock_guard lock(self->sessions_mutex_);
+            for (auto& [ptr, weak] : self->agents_)
+                if (auto a = weak.lock()) agents.push_back(std::move(a));
+        }
+        if (agents.empty()) return;
+        auto frame = std::make_shared<const std::string>(dump(self->queue_frame()));
+        for (auto& a : agents) a->send_shared(frame);
+    });
+}
+
+void hub::schedule_tickets_refresh() {
+    if (tickets_refresh_pending_.exchange(true)) return;
+    net::post(ioc_, [self = shared_from_this()] {
+        self->tickets_refresh_pending_ = false;
+        std::vector<std::shared_ptr<agent_session>> agents;
+        {
+            std::lock_guard lock(self->sessions_mutex_);
+            for (auto& [ptr, weak] : self->agents_)
+                if (auto a = weak.lock()) agents.push_back(std::move(a));
+        }
+        if (agents.empty()) return;
+        auto frame = std::make_shared<const std::string>(dump(self->tickets_frame()));
+        for (auto& a : agents) a->send_shared(frame);
+    });
+}
+
+int hub::agents_online() const {
+    std::lock_guard lock(presence_mutex_);
+    const auto now = now_ms();
+    int total = 0;
+    for (const auto& [node, p] : presence_)
+        if (now - p.seen < presence_ttl_ms) total += p.agents;
+    return total;
+}
+
+bool hub::business_open() const {
+    return is_open(shop()->cfg().hours, std::chrono::system_clock::now());
+}
+
+void hub::announce_presence() {
+    std::set<std::string> ids;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        for (auto& [ptr, weak] : agents_)
+            if (auto a = weak.lock()) ids.insert(a->agent_id());
+    }
+    const int count = static_cast<int>(ids.size());
+    {
+        // Our own count is known at once, without waiting for the bus.
+        std::lock_guard lock(presence_mutex_);
+        presence_[settings_.node_id] = {count, now_ms()};
+    }
+    publish(json{{"e", "presence"}, {"node", settings_.node_id}, {"agents", count}});
+}
+
+void hub::do_heartbeat() {
+    announce_presence();
+    heartbeat_timer_.expires_after(heartbeat_every);
+    heartbeat_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) self->do_heartbeat();
+    });
+}
+
+void hub::do_retention() {
+    const int days = shop()->cfg().retention_days;
+    if (days > 0) {
+        try {
+            const auto cutoff = now_ms() - static_cast<std::int64_t>(days) * 86400000LL;
+            const auto removed = db_->delete_older_than(cutoff);
+            if (removed > 0) log_.info("retention", {{"deleted_conversations", removed}});
+        } catch (const std::exception& e) {
+            log_.error("retention_failed", {{"error", e.what()}});
+        }
+    }
+    retention_timer_.expires_after(retention_every);
+    retention_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) self->do_retention();
+    });
+}
+
+int hub::queue_position(const std::string& conversation_id) {
+    conversation_filter f;
+    f.status = conversation_status::queued;
+    f.limit = 1000;
+    const auto queued = db_->list_conversations(f);
+    for (std::size_t i = 0; i < queued.size(); ++i)
+        if (queued[i].id == conversation_id) return static_cast<int>(i + 1);
+    return 0;
+}
+
+std::string hub::agent_name(const std::string& agent_id) {
+    if (agent_id.empty()) return {};
+    {
+        std::lock_guard lock(names_mutex_);
+        auto it = agent_names_.find(agent_id);
+        if (it != agent_names_.end()) return it->second;
+    }
+    auto a = db_->find_agent(agent_id);
+    std::string name = a ? a->name : std::string();
+    std::lock_guard lock(names_mutex_);
+    agent_names_[agent_id] = name;
+    return name;
+}
+
+json hub::queue_frame() {
+    json list = json::array();
+    const auto now = now_ms();
+    for (auto status : {conversation_status::queued, conversation_status::agent}) {
+        conversation_filter f;
+        f.status = status;
+        f.limit = 500;
+        for (const auto& c : db_->list_conversations(f)) {
+            json item{{"id", c.id},
+                      {"status", status_name(c.status)},
+                      {"agent_id", c.agent_id},
+                      {"agent_name", agent_name(c.agent_id)},
+                      {"queued_at", c.queued_at},
+                      {"waiting_ms", c.queued_at > 0 ? now - c.queued_at : 0},
+                      {"handoff_reason", c.handoff_reason},
+                      {"intent", c.intent},
+                      {"sentiment", c.sentiment},
+                      {"locale", c.locale},
+                      {"email", c.email},
+                      {"name", c.name},
+                      {"last_text", ""},
+                      {"last_author", ""}};
+            // The newest shopper-visible line, so agents see what is waiting.
+            const auto tail = db_->messages_after(c.id, std::max<std::int64_t>(0, c.last_seq - 5));
+            for (auto it = tail.rbegin(); it != tail.rend(); ++it) {
+                if (it->author == author_kind::shopper) {
+                    item["last_text"] = it->text;
+                    item["last_author"] = author_name(it->author);
+                    break;
+                }
+            }
+            list.push_back(std::move(item));
+        }
+    }
+    return json{{"type", "queue"}, {"conversations", std::move(list)}};
+}
+
+json hub::tickets_frame() {
+    json list = json::array();
+    for (const auto& t : db_->list_tickets(std::nullopt, 200)) list.push_back(ticket_json(t));
+    return json{{"type", "tickets"}, {"tickets", std::move(list)}};
+}
+
+message_record hub::add_system_message(const std::string& conversation_id,
+                                       const std::string& text, conversation_status status) {
+    new_message m;
+    m.conversation_id = conversation_id;
+    m.author = author_kind::system;
+    m.text = text;
+    m.now = now_ms();
+    auto stored = db_->append_message(m).message;
+    publish_message(stored, status);
+    return stored;
+}
+
+std::optional<ticket_record> hub::open_ticket(const conversation_record& c,
+                                              const std::string& email,
+                                              const std::string& message) {
+    const auto current = shop();
+    ticket_record t;
+    t.conversation_id = c.id;
+    t.user_id = c.user_id;
+    t.email = email;
+    t.message = message;
+    t.status = ticket_status::open;
+    t.created_at = now_ms();
+    t.due_at = sla_due(current->cfg().hours, std::chrono::system_clock::now(),
+                       std::chrono::minutes(current->cfg().ticket_sla_minutes));
+    auto stored = db_->create_ticket(t);
+    publish(json{{"e", "ticket"}, {"c", c.id}, {"id", stored.id}});
+    return stored;
+}
+
+}  // namespace parley::server

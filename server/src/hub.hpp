@@ -1,0 +1,166 @@
+#pragma once
+// The shared state of one `parley serve` node (Beast chat-multi's
+// shared_state): the published shop config with its built core, the store,
+// the event bus, the sockets connected to this node, rate limits and metrics.
+// Sockets never talk to each other directly: a change is written to the store
+// and announced on the bus; every node (this one included) then pushes it to
+// the sockets it holds. One code path for one node and for many.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "event_bus.hpp"
+#include "logger.hpp"
+#include "metrics.hpp"
+#include "parley/dialog.hpp"
+#include "rate_limiter.hpp"
+#include "static_files.hpp"
+#include "store.hpp"
+
+namespace parley::server {
+
+class shopper_session;
+class agent_session;
+
+struct serve_settings {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string data_dir = "./parley-data";
+    std::string db_url;  // "" = SQLite under data_dir
+    std::string www_dir;
+    std::string config_path;  // "" = bundled demo shop
+    bool demo = true;
+    std::string node_id;  // random per process: tells this node's bus events apart
+    bool quiet = false;   // no info logs (benchmarks)
+};
+
+// One published config with its index built: swapped as a whole when the
+// merchant publishes, while conversations in flight keep the one they hold.
+struct shop_runtime {
+    std::string json;
+    parley::dialog_engine engine;
+    shop_runtime(std::string j, parley::config cfg) : json(std::move(j)), engine(std::move(cfg)) {}
+    const parley::config& cfg() const { return engine.settings(); }
+};
+
+// A bus event parsed once per node and shared by every socket it concerns.
+struct hub_event {
+    std::string kind;  // msg, typing, read, status, ticket, csat, presence, queue
+    std::string conversation_id;
+    nlohmann::json body;
+    std::optional<message_record> message;  // kind == msg
+};
+
+class hub : public std::enable_shared_from_this<hub> {
+  public:
+    hub(boost::asio::io_context& ioc, serve_settings settings, logger& log,
+        std::unique_ptr<store> db, std::unique_ptr<event_bus> bus,
+        std::shared_ptr<const shop_runtime> shop);
+    ~hub();
+
+    void start();  // bus, timers
+    void stop();   // closes every socket (going away)
+
+    const serve_settings& settings() const { return settings_; }
+    logger& log() { return log_; }
+    store& db() { return *db_; }
+    metrics_registry& metrics() { return metrics_; }
+    const static_files& files() const { return files_; }
+
+    std::shared_ptr<const shop_runtime> shop() const;
+    void publish_shop(std::shared_ptr<const shop_runtime> shop);
+
+    // Rate limits (PROTOCOL.md "Limits").
+    bool allow_connect(const std::string& ip);
+    bool allow_request(const std::string& ip);
+    bool allow_message(const std::string& conversation_id);
+    bool allow_login(const std::string& ip);
+
+    bool origin_allowed(std::string_view origin, std::string_view host) const;
+
+    // Sockets of this node.
+    void join(const std::shared_ptr<shopper_session>& s, const std::string& conversation_id);
+    void leave(const shopper_session* s, const std::string& conversation_id);
+    void join(const std::shared_ptr<agent_session>& a);
+    void leave(const agent_session* a);
+
+    // Announces a change to every node.
+    void publish(const nlohmann::json& event);
+    void publish_message(const message_record& m, conversation_status status);
+
+    // Agents signed in to the console, across all nodes (presence heartbeat).
+    int agents_online() const;
+    bool business_open() const;
+
+    // Places in the queue (1 = next), 0 if not queued.
+    int queue_position(const std::string& conversation_id);
+    std::string agent_name(const std::string& agent_id);
+    nlohmann::json queue_frame();    // for the agent console
+    nlohmann::json tickets_frame();  // for the agent console
+
+    // A system line in a conversation, stored and announced.
+    message_record add_system_message(const std::string& conversation_id, const std::string& text,
+                                      conversation_status status);
+
+    // Shared by the shopper socket's offline form and the REST API.
+    std::optional<ticket_record> open_ticket(const conversation_record& c, const std::string& email,
+                                             const std::string& message);
+
+    std::atomic<std::int64_t> shopper_sockets{0};
+    std::atomic<std::int64_t> agent_sockets{0};
+
+  private:
+    void on_bus(const std::string& payload);
+    void dispatch(const std::shared_ptr<const hub_event>& ev);
+    void schedule_queue_refresh();
+    void schedule_tickets_refresh();
+    void do_heartbeat();
+    void do_retention();
+    void announce_presence();
+
+    boost::asio::io_context& ioc_;
+    serve_settings settings_;
+    logger& log_;
+    std::unique_ptr<store> db_;
+    std::unique_ptr<event_bus> bus_;
+    static_files files_;
+    metrics_registry metrics_;
+
+    mutable std::mutex shop_mutex_;
+    std::shared_ptr<const shop_runtime> shop_;
+
+    rate_limiter connect_limiter_;
+    rate_limiter request_limiter_;
+    rate_limiter message_limiter_;
+    rate_limiter login_limiter_;
+
+    std::mutex sessions_mutex_;
+    std::unordered_multimap<std::string, std::weak_ptr<shopper_session>> shoppers_;
+    std::map<const agent_session*, std::weak_ptr<agent_session>> agents_;
+
+    mutable std::mutex presence_mutex_;
+    struct presence {
+        int agents = 0;
+        std::int64_t seen = 0;
+    };
+    std::map<std::string, presence> presence_;  // node id → its agents
+
+    std::atomic<bool> queue_refresh_pending_{false};
+    std::atomic<bool> tickets_refresh_pending_{false};
+    boost::asio::steady_timer heartbeat_timer_;
+    boost::asio::steady_timer retention_timer_;
+    std::mutex names_mutex_;
+    std::unordered_map<std::string, std::string> agent_names_;
+};
+
+}  // namespace parley::server

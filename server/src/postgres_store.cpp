@@ -1,0 +1,905 @@
+// PostgreSQL backend: several `parley serve` nodes share one database. A small
+// pool of libpq connections (blocking API, one statement at a time per
+// connection) serves the calling threads. Correctness across nodes comes from
+// the database, never from process-local locks: seq assignment takes the
+// conversation's row lock, state changes are conditional UPDATEs.
+#include <libpq-fe.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "store.hpp"
+
+namespace parley::server {
+
+namespace {
+
+constexpr std::size_t pool_size = 4;
+// Arbitrary constant shared by every node: serialises schema migrations.
+constexpr const char* migration_lock_key = "7306823001";
+
+// 128 random bits as 22 base64url characters: unguessable and URL-safe.
+std::string random_id() {
+    unsigned char bytes[16];
+    std::size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw store_error(std::string("getrandom: ") + std::strerror(errno));
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve(22);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char b : bytes) {
+        acc = (acc << 8) | b;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out.push_back(alphabet[(acc >> bits) & 63]);
+        }
+    }
+    if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 63]);
+    return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string_view role_name(agent_role role) {
+    return role == agent_role::admin ? "admin" : "agent";
+}
+agent_role role_from_name(std::string_view name) {
+    return name == "admin" ? agent_role::admin : agent_role::agent;
+}
+
+std::int64_t clamp_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(
+        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+// Ordered schema steps. Append new steps at the end; never edit a step that
+// has shipped. `n` orders rows created in the same millisecond.
+const char* const migrations[] = {
+    // 1: initial schema
+    R"sql(
+CREATE TABLE conversations (
+    n BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    locale TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'bot',
+    agent_id TEXT NOT NULL DEFAULT '',
+    handoff_reason TEXT NOT NULL DEFAULT '',
+    intent TEXT NOT NULL DEFAULT '',
+    sentiment DOUBLE PRECISION NOT NULL DEFAULT 0,
+    dialog_state TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    queued_at BIGINT NOT NULL DEFAULT 0,
+    claimed_at BIGINT NOT NULL DEFAULT 0,
+    closed_at BIGINT NOT NULL DEFAULT 0,
+    last_seq BIGINT NOT NULL DEFAULT 0,
+    csat_score INTEGER NOT NULL DEFAULT 0,
+    csat_comment TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX conversations_token ON conversations(token_hash, created_at);
+CREATE INDEX conversations_user ON conversations(user_id, created_at) WHERE user_id <> '';
+CREATE INDEX conversations_status ON conversations(status, queued_at);
+CREATE INDEX conversations_created ON conversations(created_at);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+CREATE TABLE messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL,
+    client_id TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL,
+    agent_id TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
+CREATE UNIQUE INDEX messages_client ON messages(conversation_id, client_id) WHERE client_id <> '';
+CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'agent',
+    created_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE auth_sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX auth_sessions_expiry ON auth_sessions(expires_at);
+CREATE TABLE tickets (
+    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    conversation_id TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open',
+    created_at BIGINT NOT NULL,
+    due_at BIGINT NOT NULL DEFAULT 0,
+    answer TEXT NOT NULL DEFAULT '',
+    answered_by TEXT NOT NULL DEFAULT '',
+    answered_at BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX tickets_conversation ON tickets(conversation_id);
+CREATE INDEX tickets_user ON tickets(user_id) WHERE user_id <> '';
+CREATE INDEX tickets_status ON tickets(status, due_at);
+CREATE TABLE canned_replies (
+    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+)sql",
+};
+
+constexpr const char* conversation_columns =
+    "id, token_hash, user_id, email, name, locale, origin, status, agent_id, handoff_reason, "
+    "intent, sentiment, dialog_state, created_at, updated_at, queued_at, claimed_at, closed_at, "
+    "last_seq, csat_score, csat_comment";
+constexpr const char* message_columns =
+    "conversation_id, seq, client_id, author, agent_id, text, payload, created_at";
+constexpr const char* agent_columns = "id, email, name, password_hash, role, created_at";
+constexpr const char* ticket_columns =
+    "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
+    "answered_by, answered_at";
+
+// The connection broke (server restart, network): the pool resets the
+// connection and retries the whole operation once.
+class connection_lost : public store_error {
+  public:
+    using store_error::store_error;
+};
+
+std::string trimmed(const char* msg) {
+    std::string s = msg ? msg : "";
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// Values travel in text format; the server infers each parameter's type.
+class params {
+  public:
+    params() = default;
+    template <typename... Args>
+    explicit params(const Args&... args) {
+        (add(args), ...);
+    }
+    void add(std::string_view v) { values_.emplace_back(v); }
+    void add(const std::string& v) { values_.push_back(v); }
+    void add(const char* v) { values_.emplace_back(v); }
+    void add(std::int64_t v) { values_.push_back(std::to_string(v)); }
+    void add(int v) { values_.push_back(std::to_string(v)); }
+    void add(double v) {
+        char buf[64];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest exact round-trip
+        values_.emplace_back(buf, r.ptr);
+    }
+    const std::vector<std::string>& values() const { return values_; }
+
+  private:
+    std::vector<std::string> values_;
+};
+
+class result {
+  public:
+    explicit result(PGresult* r) : r_(r) {}
+    ~result() { PQclear(r_); }
+    result(result&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+    result(const result&) = delete;
+    result& operator=(const result&) = delete;
+    result& operator=(result&&) = delete;
+
+    int rows() const { return PQntuples(r_); }
+    std::string text(int row, int col) const {
+        return std::string(PQgetvalue(r_, row, col),
+                           static_cast<std::size_t>(PQgetlength(r_, row, col)));
+    }
+    std::int64_t i64(int row, int col) const {
+        return std::strtoll(PQgetvalue(r_, row, col), nullptr, 10);
+    }
+    double dbl(int row, int col) const { return std::strtod(PQgetvalue(r_, row, col), nullptr); }
+    // Rows touched by INSERT/UPDATE/DELETE.
+    std::int64_t affected() const { return std::strtoll(PQcmdTuples(r_), nullptr, 10); }
+
+  private:
+    PGresult* r_;
+};
+
+result exec(PGconn* c, const char* sql, const params& p = params()) {
+    const auto& vals = p.values();
+    std::vector<const char*> ptrs;
+    ptrs.reserve(vals.size());
+    for (const auto& v : vals) ptrs.push_back(v.c_str());
+    PGresult* r = PQexecParams(c, sql, static_cast<int>(ptrs.size()), nullptr, ptrs.data(), nullptr,
+                               nullptr, 0);
+    const auto st = PQresultStatus(r);
+    if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) return result(r);
+    std::string msg = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+    if (msg.empty()) msg = trimmed(PQerrorMessage(c));
+    PQclear(r);
+    std::string where(sql, std::min<std::size_t>(std::strlen(sql), 120));
+    if (PQstatus(c) != CONNECTION_OK) {
+        throw connection_lost("postgresql connection lost: " + msg);
+    }
+    throw store_error("postgresql: " + msg + " (in: " + where + ")");
+}
+
+void ignore_notice(void*, const char*) {}
+
+PGconn* connect(const std::string& url) {
+    PGconn* c = PQconnectdb(url.c_str());
+    if (!c) throw store_error("postgresql: out of memory connecting");
+    if (PQstatus(c) != CONNECTION_OK) {
+        std::string msg = trimmed(PQerrorMessage(c));
+        PQfinish(c);
+        throw store_error("postgresql: cannot connect: " + msg);
+    }
+    // "relation already exists, skipping" and friends are not worth stderr.
+    PQsetNoticeProcessor(c, ignore_notice, nullptr);
+    return c;
+}
+
+// BEGIN … COMMIT on one connection; rolls back unless committed.
+class transaction {
+  public:
+    explicit transaction(PGconn* c) : c_(c) { exec(c_, "BEGIN"); }
+    ~transaction() { rollback(); }
+    void commit() {
+        done_ = true;
+        try {
+            exec(c_, "COMMIT");
+        } catch (const connection_lost& e) {
+            // Do not let the pool retry: the commit may have happened.
+            throw store_error(std::string(e.what()) + " during COMMIT (outcome unknown)");
+        }
+    }
+    void rollback() {
+        if (done_) return;
+        done_ = true;
+        if (PQstatus(c_) != CONNECTION_OK) return;
+        PGresult* r = PQexec(c_, "ROLLBACK");
+        PQclear(r);
+    }
+
+  private:
+    PGconn* c_;
+    bool done_ = false;
+};
+
+conversation_record read_conversation(const result& q, int i) {
+    conversation_record r;
+    r.id = q.text(i, 0);
+    r.token_hash = q.text(i, 1);
+    r.user_id = q.text(i, 2);
+    r.email = q.text(i, 3);
+    r.name = q.text(i, 4);
+    r.locale = q.text(i, 5);
+    r.origin = q.text(i, 6);
+    r.status = status_from_name(q.text(i, 7)).value_or(conversation_status::bot);
+    r.agent_id = q.text(i, 8);
+    r.handoff_reason = q.text(i, 9);
+    r.intent = q.text(i, 10);
+    r.sentiment = q.dbl(i, 11);
+    r.dialog_state = q.text(i, 12);
+    r.created_at = q.i64(i, 13);
+    r.updated_at = q.i64(i, 14);
+    r.queued_at = q.i64(i, 15);
+    r.claimed_at = q.i64(i, 16);
+    r.closed_at = q.i64(i, 17);
+    r.last_seq = q.i64(i, 18);
+    r.csat_score = static_cast<int>(q.i64(i, 19));
+    r.csat_comment = q.text(i, 20);
+    return r;
+}
+
+message_record read_message(const result& q, int i) {
+    message_record r;
+    r.conversation_id = q.text(i, 0);
+    r.seq = q.i64(i, 1);
+    r.client_id = q.text(i, 2);
+    r.author = author_from_name(q.text(i, 3)).value_or(author_kind::system);
+    r.agent_id = q.text(i, 4);
+    r.text = q.text(i, 5);
+    r.payload = q.text(i, 6);
+    r.created_at = q.i64(i, 7);
+    return r;
+}
+
+agent_record read_agent(const result& q, int i) {
+    agent_record r;
+    r.id = q.text(i, 0);
+    r.email = q.text(i, 1);
+    r.name = q.text(i, 2);
+    r.password_hash = q.text(i, 3);
+    r.role = role_from_name(q.text(i, 4));
+    r.created_at = q.i64(i, 5);
+    return r;
+}
+
+ticket_record read_ticket(const result& q, int i) {
+    ticket_record r;
+    r.id = q.i64(i, 0);
+    r.conversation_id = q.text(i, 1);
+    r.user_id = q.text(i, 2);
+    r.email = q.text(i, 3);
+    r.message = q.text(i, 4);
+    r.status = ticket_status_from_name(q.text(i, 5)).value_or(ticket_status::open);
+    r.created_at = q.i64(i, 6);
+    r.due_at = q.i64(i, 7);
+    r.answer = q.text(i, 8);
+    r.answered_by = q.text(i, 9);
+    r.answered_at = q.i64(i, 10);
+    return r;
+}
+
+template <typename Record, typename Reader>
+std::vector<Record> read_all(const result& q, Reader reader) {
+    std::vector<Record> out;
+    out.reserve(static_cast<std::size_t>(q.rows()));
+    for (int i = 0; i < q.rows(); ++i) out.push_back(reader(q, i));
+    return out;
+}
+
+class postgres_store final : public store {
+  public:
+    explicit postgres_store(const std::string& url) : url_(url) {
+        try {
+            for (std::size_t i = 0; i < pool_size; ++i) idle_.push_back(connect(url_));
+            with_conn([](PGconn* c) {
+                migrate(c);
+                return 0;
+            });
+        } catch (...) {
+            for (PGconn* c : idle_) PQfinish(c);
+            idle_.clear();
+            throw;
+        }
+    }
+
+    ~postgres_store() override {
+        std::unique_lock lock(mu_);
+        // Every lease has been returned by now: methods do not outlive the store.
+        for (PGconn* c : idle_) PQfinish(c);
+        idle_.clear();
+    }
+
+    std::string kind() const override { return "postgresql"; }
+
+    bool healthy() override {
+        try {
+            return with_conn([](PGconn* c) { return exec(c, "SELECT 1").rows() == 1; });
+        } catch (const store_error&) {
+            return false;
+        }
+    }
+
+    // --- conversations ---------------------------------------------------
+    conversation_record create_conversation(const new_conversation& c) override {
+        conversation_record r;
+        r.id = random_id();
+        r.token_hash = c.token_hash;
+        r.user_id = c.user_id;
+        r.email = c.email;
+        r.name = c.name;
+        r.locale = c.locale;
+        r.origin = c.origin;
+        r.dialog_state = c.dialog_state;
+        r.created_at = r.updated_at = c.now;
+        with_conn([&](PGconn* conn) {
+            // ON CONFLICT: a retry after a lost connection may find its own row.
+            return exec(conn,
+                        "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, "
+                        "origin, status, dialog_state, created_at, updated_at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) "
+                        "ON CONFLICT (id) DO NOTHING",
+                        params(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
+                               status_name(r.status), r.dialog_state, r.created_at))
+                .affected();
+        });
+        return r;
+    }
+
+    std::optional<conversation_record> find_conversation(std::string_view id) override {
+        return one<conversation_record>(
+            std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = $1",
+            params(id), read_conversation);
+    }
+
+    std::optional<conversation_record> find_conversation_by_token(
+        std::string_view token_hash) override {
+        return one<conversation_record>(std::string("SELECT ") + conversation_columns +
+                                            " FROM conversations WHERE token_hash = $1 "
+                                            "ORDER BY created_at DESC, n DESC LIMIT 1",
+                                        params(token_hash), read_conversation);
+    }
+
+    std::vector<conversation_record> conversations_for_user(std::string_view user_id) override {
+        if (user_id.empty()) return {};  // "" means anonymous, never a shared identity
+        return all<conversation_record>(std::string("SELECT ") + conversation_columns +
+                                            " FROM conversations WHERE user_id = $1 "
+                                            "ORDER BY created_at DESC, n DESC",
+                                        params(user_id), read_conversation);
+    }
+
+    std::vector<conversation_record> list_conversations(const conversation_filter& f) override {
+        // The SQL is assembled from fixed fragments only; every value is bound.
+        std::string sql =
+            std::string("SELECT ") + conversation_columns + " FROM conversations WHERE TRUE";
+        params p;
+        auto next = [&p] { return "$" + std::to_string(p.values().size() + 1); };
+        if (f.status) {
+            sql += " AND status = " + next();
+            p.add(status_name(*f.status));
+        }
+        if (!f.agent_id.empty()) {
+            sql += " AND agent_id = " + next();
+            p.add(f.agent_id);
+        }
+        if (f.since != 0) {
+            sql += " AND created_at >= " + next();
+            p.add(f.since);
+        }
+        if (f.until != 0) {
+            sql += " AND created_at < " + next();
+            p.add(f.until);
+        }
+        if (f.status == conversation_status::queued) {
+            sql += " ORDER BY queued_at ASC, n ASC";
+        } else {
+            sql += " ORDER BY created_at DESC, n DESC";
+        }
+        sql += " LIMIT " + next();
+        p.add(clamp_limit(f.limit));
+        return all<conversation_record>(sql, p, read_conversation);
+    }
+
+    void save_dialog(std::string_view id, std::string_view dialog_state, std::string_view intent,
+                     double sentiment, std::int64_t now) override {
+        update(
+            "UPDATE conversations SET dialog_state = $2, intent = $3, sentiment = $4, "
+            "updated_at = $5 WHERE id = $1",
+            params(id, dialog_state, intent, sentiment, now));
+    }
+
+    void set_identity(std::string_view id, std::string_view user_id, std::string_view email,
+                      std::string_view name, std::int64_t now) override {
+        // An empty field leaves the stored value alone: a ticket form that
+        // only knows the email must not erase a verified user id.
+        update(
+            "UPDATE conversations SET user_id = COALESCE(NULLIF($2, ''), user_id), "
+            "email = COALESCE(NULLIF($3, ''), email), name = COALESCE(NULLIF($4, ''), name), "
+            "updated_at = $5 WHERE id = $1",
+            params(id, user_id, email, name, now));
+    }
+
+    bool enqueue(std::string_view id, std::string_view reason, std::int64_t now) override {
+        return update(
+                   "UPDATE conversations SET status = 'queued', handoff_reason = $2, "
+                   "queued_at = $3, updated_at = $3 WHERE id = $1 AND status = 'bot'",
+                   params(id, reason, now)) == 1;
+    }
+
+    bool claim(std::string_view id, std::string_view agent_id, std::int64_t now) override {
+        // Conditional on `queued`: of two nodes claiming at once, the second
+        // waits on the row lock, re-reads the row, sees `agent` and updates
+        // nothing.
+        return update(
+                   "UPDATE conversations SET status = 'agent', agent_id = $2, claimed_at = $3, "
+                   "updated_at = $3 WHERE id = $1 AND status = 'queued'",
+                   params(id, agent_id, now)) == 1;
+    }
+
+    bool transfer(std::string_view id, std::string_view from_agent, std::string_view to_agent,
+                  std::int64_t now) override {
+        if (to_agent.empty()) return false;
+        return update(
+                   "UPDATE conversations SET agent_id = $3, updated_at = $4 "
+                   "WHERE id = $1 AND status = 'agent' AND agent_id = $2",
+                   params(id, from_agent, to_agent, now)) == 1;
+    }
+
+    bool close(std::string_view id, std::int64_t now) override {
+        return update(
+                   "UPDATE conversations SET status = 'closed', agent_id = '', closed_at = $2, "
+                   "updated_at = $2 WHERE id = $1 AND status <> 'closed'",
+                   params(id, now)) == 1;
+    }
+
+    void reopen(std::string_view id, std::int64_t now) override {
+        // queued_at/claimed_at/closed_at keep the last cycle's times for
+        // analytics; the next enqueue/claim/close overwrites them.
+        update(
+            "UPDATE conversations SET status = 'bot', agent_id = '', handoff_reason = '', "
+            "updated_at = $2 WHERE id = $1",
+            params(id, now));
+    }
+
+    bool set_csat(std::string_view id, int score, std::string_view comment,
+                  std::int64_t now) override {
+        if (score < 1 || score > 5) return false;
+        return update(
+                   "UPDATE conversations SET csat_score = $2, csat_comment = $3, "
+                   "updated_at = $4 WHERE id = $1 AND csat_score = 0",
+                   params(id, score, comment, now)) == 1;
+    }
+
+    // --- messages --------------------------------------------------------
+    append_result append_message(const new_message& m) override {
+        return with_conn([&](PGconn* c) -> append_result {
+            transaction tx(c);
+            // The UPDATE takes the conversation's row lock: appends to one
+            // conversation from any node serialise here, so seq is gap-free
+            // and the client_id check below sees every committed message.
+            result bump = exec(c,
+                               "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 "
+                               "WHERE id = $1 RETURNING last_seq",
+                               params(m.conversation_id, m.now));
+            if (bump.rows() != 1) {
+                throw store_error("append_message: no conversation " + m.conversation_id);
+            }
+            if (!m.client_id.empty()) {
+                if (auto dup = find_by_client_id(c, m.conversation_id, m.client_id)) {
+                    tx.rollback();  // undo the seq bump
+                    return {std::move(*dup), true};
+                }
+            }
+            message_record r;
+            r.conversation_id = m.conversation_id;
+            r.seq = bump.i64(0, 0);
+            r.client_id = m.client_id;
+            r.author = m.author;
+            r.agent_id = m.agent_id;
+            r.text = m.text;
+            r.payload = m.payload;
+            r.created_at = m.now;
+            result ins = exec(c,
+                              "INSERT INTO messages (conversation_id, seq, client_id, author, "
+                              "agent_id, text, payload, created_at) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                              "ON CONFLICT (conversation_id, client_id) WHERE client_id <> '' "
+                              "DO NOTHING RETURNING seq",
+                              params(r.conversation_id, r.seq, r.client_id, author_name(r.author),
+                                     r.agent_id, r.text, r.payload, r.created_at));
+            if (ins.rows() != 1) {
+                // Cannot happen while the row lock holds; be correct anyway.
+                tx.rollback();
+                if (auto dup = find_by_client_id(c, m.conversation_id, m.client_id)) {
+                    return {std::move(*dup), true};
+                }
+                throw store_error("append_message: client_id conflict without a stored message");
+            }
+            tx.commit();
+            return {std::move(r), false};
+        });
+    }
+
+    std::vector<message_record> messages_after(std::string_view conversation_id,
+                                               std::int64_t after_seq, std::size_t limit) override {
+        return all<message_record>(std::string("SELECT ") + message_columns +
+                                       " FROM messages WHERE conversation_id = $1 AND seq > $2 "
+                                       "ORDER BY seq ASC LIMIT $3",
+                                   params(conversation_id, after_seq, clamp_limit(limit)),
+                                   read_message);
+    }
+
+    // --- agents and sign-in ----------------------------------------------
+    agent_record ensure_agent(const agent_record& a) override {
+        const std::string email = lower_ascii(a.email);
+        const std::string id = a.id.empty() ? random_id() : a.id;
+        return with_conn([&](PGconn* c) {
+            exec(c,
+                 "INSERT INTO agents (id, email, name, password_hash, role, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING",
+                 params(id, email, a.name, a.password_hash, role_name(a.role), a.created_at));
+            result q = exec(
+                c,
+                (std::string("SELECT ") + agent_columns + " FROM agents WHERE email = $1").c_str(),
+                params(email));
+            if (q.rows() != 1) throw store_error("ensure_agent: agent vanished: " + email);
+            return read_agent(q, 0);
+        });
+    }
+
+    std::optional<agent_record> find_agent_by_email(std::string_view email) override {
+        return one<agent_record>(
+            std::string("SELECT ") + agent_columns + " FROM agents WHERE email = $1",
+            params(lower_ascii(email)), read_agent);
+    }
+
+    std::optional<agent_record> find_agent(std::string_view id) override {
+        return one<agent_record>(
+            std::string("SELECT ") + agent_columns + " FROM agents WHERE id = $1", params(id),
+            read_agent);
+    }
+
+    std::vector<agent_record> list_agents() override {
+        return all<agent_record>(
+            std::string("SELECT ") + agent_columns + " FROM agents ORDER BY email", params(),
+            read_agent);
+    }
+
+    void create_auth_session(const auth_session_record& s) override {
+        update(
+            "INSERT INTO auth_sessions (token_hash, agent_id, csrf_token, expires_at) "
+            "VALUES ($1, $2, $3, $4)",
+            params(s.token_hash, s.agent_id, s.csrf_token, s.expires_at));
+    }
+
+    std::optional<auth_session_record> find_auth_session(std::string_view token_hash,
+                                                         std::int64_t now) override {
+        return one<auth_session_record>(
+            "SELECT token_hash, agent_id, csrf_token, expires_at FROM auth_sessions "
+            "WHERE token_hash = $1 AND expires_at > $2",
+            params(token_hash, now), [](const result& q, int i) {
+                auth_session_record r;
+                r.token_hash = q.text(i, 0);
+                r.agent_id = q.text(i, 1);
+                r.csrf_token = q.text(i, 2);
+                r.expires_at = q.i64(i, 3);
+                return r;
+            });
+    }
+
+    void delete_auth_session(std::string_view token_hash) override {
+        update("DELETE FROM auth_sessions WHERE token_hash = $1", params(token_hash));
+    }
+
+    // --- tickets ---------------------------------------------------------
+    ticket_record create_ticket(const ticket_record& t) override {
+        ticket_record r = t;
+        r.id = with_conn([&](PGconn* c) {
+            result q = exec(c,
+                            "INSERT INTO tickets (conversation_id, user_id, email, message, "
+                            "status, created_at, due_at, answer, answered_by, answered_at, "
+                            "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $6) "
+                            "RETURNING id",
+                            params(t.conversation_id, t.user_id, t.email, t.message,
+                                   ticket_status_name(t.status), t.created_at, t.due_at, t.answer,
+                                   t.answered_by, t.answered_at));
+            return q.i64(0, 0);
+        });
+        return r;
+    }
+
+    std::optional<ticket_record> find_ticket(std::int64_t id) override {
+        return one<ticket_record>(
+            std::string("SELECT ") + ticket_columns + " FROM tickets WHERE id = $1", params(id),
+            read_ticket);
+    }
+
+    std::vector<ticket_record> list_tickets(std::optional<ticket_status> status,
+                                            std::size_t limit) override {
+        // Open tickets in SLA order (most urgent first); otherwise newest first.
+        if (status) {
+            return all<ticket_record>(
+                std::string("SELECT ") + ticket_columns +
+                    " FROM tickets WHERE status = $1 ORDER BY "
+                    "CASE WHEN status = 'open' THEN due_at ELSE -id END ASC, id ASC LIMIT $2",
+                params(ticket_status_name(*status), clamp_limit(limit)), read_ticket);
+        }
+        return all<ticket_record>(
+            std::string("SELECT ") + ticket_columns + " FROM tickets ORDER BY id DESC LIMIT $1",
+            params(clamp_limit(limit)), read_ticket);
+    }
+
+    std::vector<ticket_record> tickets_for_conversation(std::string_view conversation_id) override {
+        if (conversation_id.empty()) return {};
+        return all<ticket_record>(std::string("SELECT ") + ticket_columns +
+                                      " FROM tickets WHERE conversation_id = $1 ORDER BY id ASC",
+                                  params(conversation_id), read_ticket);
+    }
+
+    bool answer_ticket(std::int64_t id, std::string_view answer, std::string_view agent_id,
+                       std::int64_t now) override {
+        // Only an open ticket can be answered: two agents answering at once
+        // must not both mail the shopper.
+        return update(
+                   "UPDATE tickets SET status = 'answered', answer = $2, answered_by = $3, "
+                   "answered_at = $4, updated_at = $4 WHERE id = $1 AND status = 'open'",
+                   params(id, answer, agent_id, now)) == 1;
+    }
+
+    bool set_ticket_status(std::int64_t id, ticket_status status, std::int64_t now) override {
+        return update("UPDATE tickets SET status = $2, updated_at = $3 WHERE id = $1",
+                      params(id, ticket_status_name(status), now)) == 1;
+    }
+
+    // --- canned replies --------------------------------------------------
+    std::vector<canned_reply> list_canned() override {
+        return all<canned_reply>("SELECT id, title, text FROM canned_replies ORDER BY id", params(),
+                                 [](const result& q, int i) {
+                                     return canned_reply{q.i64(i, 0), q.text(i, 1), q.text(i, 2)};
+                                 });
+    }
+
+    canned_reply add_canned(std::string_view title, std::string_view text) override {
+        const auto id = with_conn([&](PGconn* c) {
+            return exec(c, "INSERT INTO canned_replies (title, text) VALUES ($1, $2) RETURNING id",
+                        params(title, text))
+                .i64(0, 0);
+        });
+        return {id, std::string(title), std::string(text)};
+    }
+
+    // --- privacy ---------------------------------------------------------
+    std::size_t delete_older_than(std::int64_t cutoff) override {
+        // One statement: the tickets go with exactly the conversations that
+        // went (messages by ON DELETE CASCADE), whatever other nodes do.
+        return with_conn([&](PGconn* c) {
+            transaction tx(c);
+            exec(c, "DELETE FROM auth_sessions WHERE expires_at < $1", params(cutoff));
+            result q = exec(c,
+                            "WITH gone AS (DELETE FROM conversations WHERE updated_at < $1 "
+                            "RETURNING id), "
+                            "t AS (DELETE FROM tickets WHERE conversation_id IN "
+                            "(SELECT id FROM gone) OR (conversation_id = '' AND created_at < $1)) "
+                            "SELECT count(*) FROM gone",
+                            params(cutoff));
+            tx.commit();
+            return static_cast<std::size_t>(q.i64(0, 0));
+        });
+    }
+
+    std::size_t delete_shopper(std::string_view user_id, std::string_view token_hash) override {
+        if (user_id.empty() && token_hash.empty()) return 0;
+        return with_conn([&](PGconn* c) {
+            result q = exec(c,
+                            "WITH gone AS (DELETE FROM conversations WHERE "
+                            "($1 <> '' AND user_id = $1) OR ($2 <> '' AND token_hash = $2) "
+                            "RETURNING id), "
+                            "t AS (DELETE FROM tickets WHERE conversation_id IN "
+                            "(SELECT id FROM gone) OR ($1 <> '' AND user_id = $1)) "
+                            "SELECT count(*) FROM gone",
+                            params(user_id, token_hash));
+            return static_cast<std::size_t>(q.i64(0, 0));
+        });
+    }
+
+  private:
+    // Borrows a pooled connection for one operation. A connection found
+    // broken is reset first; one that breaks during the operation is reset
+    // and the operation retried once (each operation is one statement or one
+    // transaction, so a retry never applies half of it twice).
+    template <typename F>
+    auto with_conn(F&& fn) -> decltype(fn(static_cast<PGconn*>(nullptr))) {
+        PGconn* c = acquire();
+        struct releaser {
+            postgres_store& s;
+            PGconn* c;
+            ~releaser() { s.release(c); }
+        } rel{*this, c};
+        if (PQstatus(c) != CONNECTION_OK) PQreset(c);
+        try {
+            return fn(c);
+        } catch (const connection_lost&) {
+            PQreset(c);
+            if (PQstatus(c) != CONNECTION_OK) {
+                throw store_error("postgresql: connection lost and reconnect failed: " +
+                                  trimmed(PQerrorMessage(c)));
+            }
+            return fn(c);
+        }
+    }
+
+    PGconn* acquire() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !idle_.empty(); });
+        PGconn* c = idle_.back();
+        idle_.pop_back();
+        return c;
+    }
+
+    void release(PGconn* c) {
+        {
+            std::lock_guard lock(mu_);
+            idle_.push_back(c);
+        }
+        cv_.notify_one();
+    }
+
+    std::int64_t update(const std::string& sql, const params& p) {
+        return with_conn([&](PGconn* c) { return exec(c, sql.c_str(), p).affected(); });
+    }
+
+    template <typename Record, typename Reader>
+    std::optional<Record> one(const std::string& sql, const params& p, Reader reader) {
+        return with_conn([&](PGconn* c) -> std::optional<Record> {
+            result q = exec(c, sql.c_str(), p);
+            if (q.rows() == 0) return std::nullopt;
+            return reader(q, 0);
+        });
+    }
+
+    template <typename Record, typename Reader>
+    std::vector<Record> all(const std::string& sql, const params& p, Reader reader) {
+        return with_conn(
+            [&](PGconn* c) { return read_all<Record>(exec(c, sql.c_str(), p), reader); });
+    }
+
+    static std::optional<message_record> find_by_client_id(PGconn* c, const std::string& conv,
+                                                           const std::string& client_id) {
+        result q = exec(c,
+                        (std::string("SELECT ") + message_columns +
+                         " FROM messages WHERE conversation_id = $1 AND client_id = $2")
+                            .c_str(),
+                        params(conv, client_id));
+        if (q.rows() == 0) return std::nullopt;
+        return read_message(q, 0);
+    }
+
+    static void migrate(PGconn* c) {
+        transaction tx(c);
+        // Two nodes starting together: the second waits here until the
+        // first committed, then finds nothing left to do.
+        exec(c, "SELECT pg_advisory_xact_lock($1::bigint)", params(migration_lock_key));
+        exec(c,
+             "CREATE TABLE IF NOT EXISTS schema_version ("
+             "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+        const auto current =
+            exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_version").i64(0, 0);
+        const auto known = static_cast<std::int64_t>(std::size(migrations));
+        if (current > known) {
+            throw store_error("database schema version " + std::to_string(current) +
+                              " is newer than this parley (" + std::to_string(known) + ")");
+        }
+        for (std::int64_t v = current + 1; v <= known; ++v) {
+            // PQexec (not PQexecParams): a step may hold several statements.
+            PGresult* r = PQexec(c, migrations[v - 1]);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                std::string msg = trimmed(PQresultErrorMessage(r));
+                PQclear(r);
+                throw store_error("postgresql: migration " + std::to_string(v) + " failed: " + msg);
+            }
+            PQclear(r);
+            exec(c,
+                 "INSERT INTO schema_version (version, applied_at) "
+                 "VALUES ($1, (extract(epoch FROM now()) * 1000)::bigint)",
+                 params(v));
+        }
+        tx.commit();
+    }
+
+    std::string url_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<PGconn*> idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<store> open_postgres_store(const std::string& url) {
+    return std::make_unique<postgres_store>(url);
+}
+
+}  // namespace parley::server

@@ -1,0 +1,539 @@
+#include "shopper_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "auth.hpp"
+#include "frames.hpp"
+#include "parley/pii.hpp"
+#include "parley/utf8.hpp"
+
+namespace parley::server {
+
+namespace net = boost::asio;
+namespace http = beast::http;
+using nlohmann::json;
+
+namespace {
+
+std::string fill(std::string text, std::string_view key, std::string_view value) {
+    const std::string token = "{" + std::string(key) + "}";
+    for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
+        text.replace(pos, token.size(), value);
+        pos += value.size();
+    }
+    return text;
+}
+
+parley::session load_dialog(const conversation_record& c) {
+    if (c.dialog_state.empty()) {
+        parley::session s;
+        parley::language_from_code(c.locale, s.lang);
+        return s;
+    }
+    try {
+        return parley::session::from_json(c.dialog_state);
+    } catch (const std::exception&) {
+        return parley::session{};  // a state from an older format: start the dialog afresh
+    }
+}
+
+// The reply as stored and shown: the action's slot values are PII originals
+// (an email, an order number) and stay out of the transcript.
+std::string stored_payload(const parley::reply& r) {
+    json j = json::parse(r.to_json());
+    if (j.contains("action") && j["action"].is_object()) {
+        json names = json::array();
+        for (const auto& [k, v] : j["action"]["params"].items()) names.push_back(k);
+        j["action"]["params"] = names;
+    }
+    j.erase("masked_text");
+    return dump(j);
+}
+
+}  // namespace
+
+shopper_session::shopper_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h,
+                                 std::string ip)
+    : ws_(std::move(socket)), hub_(std::move(h)), ip_(std::move(ip)) {
+    ++hub_->shopper_sockets;
+}
+
+shopper_session::~shopper_session() {
+    --hub_->shopper_sockets;
+    if (!conversation_id_.empty()) hub_->leave(this, conversation_id_);
+}
+
+void shopper_session::run(http::request<http::string_body> req) {
+    configure_websocket(ws_);
+    ws_.async_accept(req, beast::bind_front_handler(&shopper_session::on_accept,
+                                                    shared_from_this()));
+}
+
+void shopper_session::on_accept(beast::error_code ec) {
+    if (ec) return;
+    do_read();
+}
+
+void shopper_session::do_read() {
+    ws_.async_read(buffer_,
+                   beast::bind_front_handler(&shopper_session::on_read, shared_from_this()));
+}
+
+void shopper_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) return;  // closed, dropped, too big (1009) or invalid UTF-8 (1007): Beast closed it
+    const auto data = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handle_frame(data);
+    if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();  // idle sockets stay small
+    if (!closing_) do_read();
+}
+
+void shopper_session::handle_frame(std::string_view data) {
+    std::string type;
+    try {
+        const json f = parse_frame(data);
+        type = f["type"].get<std::string>();
+        if (type == "ping") {
+            send(json{{"type", "pong"}});
+            return;
+        }
+        if (type == "hello") return handle_hello(f);
+        if (!hello_done_) throw frame_error("bad_frame", "send hello first");
+        if (type == "message") return handle_message(f);
+        if (type == "typing") {
+            check_fields(f, {"type", "on"});
+            if (!f.contains("on") || !f["on"].is_boolean())
+                throw frame_error("bad_frame", "'on' must be true or false");
+            hub_->publish(
+                json{{"e", "typing"}, {"c", conversation_id_}, {"a", "shopper"}, {"on", f["on"]}});
+            return;
+        }
+        if (type == "read") {
+            check_fields(f, {"type", "id"});
+            const auto id = require_int(f, "id", 1, std::numeric_limits<std::int64_t>::max());
+            hub_->publish(json{{"e", "read"}, {"c", conversation_id_}, {"a", "shopper"}, {"id", id}});
+            return;
+        }
+        if (type == "csat") return handle_csat(f);
+        if (type == "ticket") return handle_ticket(f);
+        throw frame_error("unknown_type", "unknown frame type '" + type + "'");
+    } catch (const frame_error& e) {
+        hub_->metrics().counter("parley_protocol_errors_total", "Refused frames", {{"code", e.code}})
+            .inc();
+        send(error_frame(e.code, e.what(), type));
+        if (!errors_.spend()) {
+            closing_ = true;
+            ws_.async_close(websocket::close_code::policy_error,
+                            [self = shared_from_this()](beast::error_code) {});
+        }
+    } catch (const std::exception& e) {
+        hub_->log().error("shopper_frame_failed", {{"error", e.what()}, {"type", type}});
+        send(error_frame("internal", "the server could not handle this frame; try again", type));
+    }
+}
+
+void shopper_session::handle_hello(const json& f) {
+    if (hello_done_) throw frame_error("bad_frame", "hello was already sent on this socket");
+    check_fields(f, {"type", "token", "last_id", "locale", "user", "mode"});
+    const auto token = optional_string(f, "token", 128);
+    const std::int64_t last_id =
+        f.contains("last_id") ? require_int(f, "last_id", 0, std::numeric_limits<std::int64_t>::max())
+                              : 0;
+    std::string locale = optional_string(f, "locale", 8).value_or("");
+    if (!locale.empty() && locale != "en" && locale != "zh")
+        throw frame_error("bad_frame", "'locale' must be \"en\" or \"zh\"");
+    const std::string mode = optional_string(f, "mode", 16).value_or("server");
+    if (mode != "server" && mode != "local")
+        throw frame_error("bad_frame", "'mode' must be \"server\" or \"local\"");
+
+    const auto shop = hub_->shop();
+    const auto& cfg = shop->cfg();
+    if (locale.empty()) locale = std::string(parley::language_code(cfg.shop.locale));
+
+    std::string user_id, email, name;
+    if (f.contains("user") && !f["user"].is_null()) {
+        const json& u = f["user"];
+        if (!u.is_object()) throw frame_error("bad_frame", "'user' must be an object");
+        check_fields(u, {"id", "email", "name", "hash"});
+        user_id = require_string(u, "id", 128);
+        const std::string hash = require_string(u, "hash", 128);
+        email = optional_string(u, "email", 254).value_or("");
+        name = utf8::sanitize(optional_string(u, "name", 128).value_or(""));
+        if (cfg.identity_secret.empty())
+            throw frame_error("not_allowed", "this shop does not verify shopper identities");
+        if (!verify_user_hash(cfg.identity_secret, user_id, hash))
+            throw frame_error("not_allowed", "the user hash does not match the user id");
+    }
+
+    auto& db = hub_->db();
+    const auto now = now_ms();
+    std::optional<conversation_record> c;
+    std::optional<std::string> reply_token;
+    if (token && !token->empty()) {
+        c = db.find_conversation_by_token(sha256_hex(*token));
+        if (c && !c->user_id.empty() && c->user_id != user_id)
+            throw frame_error("not_allowed", "this conversation belongs to a signed-in shopper");
+        if (c) {
+            reply_token = *token;
+            if (!user_id.empty() && c->user_id.empty()) {
+                // identify() after chatting anonymously: the conversation becomes the user's.
+                db.set_identity(c->id, user_id, email, name, now);
+                c->user_id = user_id;
+            }
+        }
+    }
+    if (!c && !user_id.empty()) {
+        auto mine = db.conversations_for_user(user_id);
+        if (!mine.empty()) c = mine.front();
+    }
+    bool fresh = false;
+    if (!c) {
+        const std::string new_token = random_token(32);
+        parley::session dialog;
+        parley::language_from_code(locale, dialog.lang);
+        new_conversation nc;
+        nc.token_hash = sha256_hex(new_token);
+        nc.user_id = user_id;
+        nc.email = email;
+        nc.name = name;
+        nc.locale = locale;
+        nc.now = now;
+        const parley::reply greeting = shop->engine.greet(dialog);
+        nc.dialog_state = dialog.to_json();
+        c = db.create_conversation(nc);
+        new_message m;
+        m.conversation_id = c->id;
+        m.author = author_kind::bot;
+        m.text = greeting.text;
+        m.payload = stored_payload(greeting);
+        m.now = now;
+        db.append_message(m);
+        c = db.find_conversation(c->id);
+        reply_token = new_token;
+        fresh = true;
+        hub_->metrics().counter("parley_conversations_total", "Conversations started").inc();
+        hub_->publish(json{{"e", "started"}, {"c", c->id}});
+    }
+    hello_done_ = true;
+    local_mode_ = mode == "local";
+    conversation_id_ = c->id;
+    hub_->join(shared_from_this(), conversation_id_);
+
+    json welcome{{"type", "welcome"},
+                 {"token", reply_token ? json(*reply_token) : json(nullptr)},
+                 {"conversation_id", c->id},
+                 {"status", status_name(c->status)},
+                 {"last_id", c->last_seq},
+                 {"agent", nullptr},
+                 {"business_open", hub_->business_open()},
+                 {"agents_online", hub_->agents_online()},
+                 {"new", fresh}};
+    if (!c->agent_id.empty()) welcome["agent"] = {{"name", hub_->agent_name(c->agent_id)}};
+    send(welcome);
+    last_sent_ = last_id;
+    send_missing(c->last_seq);
+    if (c->status == conversation_status::queued) send_status(*c);
+    if (c->status == conversation_status::closed && c->csat_score == 0)
+        send(json{{"type", "csat_request"}});
+}
+
+void shopper_session::send_missing(std::int64_t up_to) {
+    while (last_sent_ < up_to) {
+        const auto batch = hub_->db().messages_after(conversation_id_, last_sent_, 500);
+        if (batch.empty()) break;
+        for (const auto& m : batch) send_message(m);
+    }
+}
+
+void shopper_session::send_message(const message_record& m) {
+    if (m.seq <= last_sent_) return;
+    last_sent_ = m.seq;
+    if (m.author == author_kind::note) return;  // internal notes never reach shoppers
+    send(shopper_message_json(
+        m, m.author == author_kind::agent ? hub_->agent_name(m.agent_id) : std::string()));
+}
+
+void shopper_session::send_status(const conversation_record& c) {
+    json s{{"type", "status"},
+           {"status", status_name(c.status)},
+           {"position", c.status == conversation_status::queued ? hub_->queue_position(c.id) : 0},
+           {"agent", nullptr},
+           {"reason", c.handoff_reason}};
+    if (!c.agent_id.empty()) s["agent"] = {{"name", hub_->agent_name(c.agent_id)}};
+    send(s);
+}
+
+void shopper_session::handle_message(const json& f) {
+    check_fields(f, {"type", "client_id", "text", "local_reply"});
+    const std::string client_id = require_string(f, "client_id", 64);
+    const std::string text = require_text(f);
+    if (f.contains("local_reply") && !local_mode_)
+        throw frame_error("bad_frame", "'local_reply' needs mode \"local\" in hello");
+    if (!hub_->allow_message(conversation_id_))
+        throw frame_error("rate_limited", "too many messages; wait a few seconds");
+
+    auto& db = hub_->db();
+    const auto shop = hub_->shop();
+    auto c = db.find_conversation(conversation_id_);
+    if (!c) throw frame_error("not_found", "this conversation was deleted");
+    const auto now = now_ms();
+
+    new_message m;
+    m.conversation_id = c->id;
+    m.client_id = client_id;
+    m.author = author_kind::shopper;
+    m.text = parley::mask_pii(text, shop->cfg().pii).masked;
+    m.now = now;
+    const auto stored = db.append_message(m);
+    send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
+    if (stored.duplicate) return;  // a retry: stored once, answered once
+    hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", "shopper"}})
+        .inc();
+
+    if (c->status == conversation_status::closed) {
+        // Writing after a close starts a fresh bot turn in the same conversation.
+        db.reopen(c->id, now);
+        c->status = conversation_status::bot;
+        auto dialog = load_dialog(*c);
+        dialog.handed_off = false;
+        dialog.handoff = parley::handoff_reason::none;
+        dialog.flow.reset();
+        c->dialog_state = dialog.to_json();
+        hub_->publish(json{{"e", "status"}, {"c", c->id}, {"st", "bot"}});
+    }
+    hub_->publish_message(stored.message, c->status);
+
+    if (c->status != conversation_status::bot) return;  // for the agent; the bot stays quiet
+    if (local_mode_)
+        local_turn(*c, f.value("local_reply", json::object()));
+    else
+        bot_turn(*c, text);
+}
+
+void shopper_session::bot_turn(const conversation_record& c, const std::string& text) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto shop = hub_->shop();
+    auto dialog = load_dialog(c);
+    if (dialog.handed_off) {
+        // Handed off while nobody could take it: the bot carries on.
+        dialog.handed_off = false;
+        dialog.handoff = parley::handoff_reason::none;
+    }
+    const parley::reply r = shop->engine.respond(dialog, text);
+    auto& db = hub_->db();
+    const auto now = now_ms();
+    if (r.kind != parley::reply_kind::relay && !r.text.empty()) {
+        new_message m;
+        m.conversation_id = c.id;
+        m.author = author_kind::bot;
+        m.text = r.text;
+        m.payload = stored_payload(r);
+        m.now = now;
+        const auto stored = db.append_message(m);
+        db.save_dialog(c.id, dialog.to_json(), dialog.last_item, r.sentiment.frustration, now);
+        hub_->publish_message(stored.message, conversation_status::bot);
+        hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", "bot"}})
+            .inc();
+        hub_->metrics()
+            .counter("parley_bot_replies_total", "Bot replies by kind",
+                     {{"kind", std::string(parley::reply_kind_name(r.kind))}})
+            .inc();
+    } else {
+        db.save_dialog(c.id, dialog.to_json(), dialog.last_item, r.sentiment.frustration, now);
+    }
+    hub_->metrics()
+        .histogram("parley_bot_reply_seconds", "Time from a shopper message to the bot's reply")
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (r.kind == parley::reply_kind::handoff)
+        hand_off(c, dialog, std::string(parley::handoff_reason_name(r.handoff)), *shop);
+}
+
+void shopper_session::local_turn(const conversation_record& c, const json& lr) {
+    if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
+    check_fields(lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state",
+                      "quick_replies"});
+    const auto shop = hub_->shop();
+    auto& db = hub_->db();
+    const auto now = now_ms();
+    const std::string text = utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));
+    const std::string kind = optional_string(lr, "kind", 32).value_or("answer");
+    const std::string handoff = optional_string(lr, "handoff", 32).value_or("none");
+    parley::handoff_reason reason = parley::handoff_reason::none;
+    if (!parley::handoff_reason_from_name(handoff, reason))
+        throw frame_error("bad_frame", "'handoff' is not a known handoff reason");
+    parley::session dialog = load_dialog(c);
+    if (auto state = optional_string(lr, "dialog_state", max_frame_bytes)) {
+        try {
+            dialog = parley::session::from_json(*state);
+        } catch (const std::exception& e) {
+            throw frame_error("bad_frame", std::string("'dialog_state': ") + e.what());
+        }
+    }
+    if (!text.empty()) {
+        json payload{{"kind", kind},
+                     {"item_id", optional_string(lr, "item_id", 128).value_or("")},
+                     {"confidence", lr.value("confidence", 0.0)},
+                     {"handoff", handoff},
+                     {"source", "browser"}};
+        if (lr.contains("quick_replies") && lr["quick_replies"].is_array())
+            payload["quick_replies"] = lr["quick_replies"];
+        new_message m;
+        m.conversation_id = c.id;
+        m.author = author_kind::bot;
+        m.text = text;
+        m.payload = dump(payload);
+        m.now = now;
+        const auto stored = db.append_message(m);
+        hub_->publish_message(stored.message, conversation_status::bot);
+    }
+    db.save_dialog(c.id, dialog.to_json(), dialog.last_item, dialog.last_frustration, now);
+    if (reason != parley::handoff_reason::none) hand_off(c, dialog, handoff, *shop);
+}
+
+void shopper_session::hand_off(const conversation_record& c, parley::session dialog,
+                               const std::string& reason, const shop_runtime& shop) {
+    auto& db = hub_->db();
+    const auto now = now_ms();
+    const bool open = hub_->business_open();
+    const int online = hub_->agents_online();
+    hub_->metrics().counter("parley_handoffs_total", "Handoffs by reason", {{"reason", reason}})
+        .inc();
+    if (open && online > 0) {
+        if (db.enqueue(c.id, reason, now))
+            hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "queued"}});
+        return;
+    }
+    // Nobody can take it now: the bot keeps the conversation and offers the
+    // offline form (email + message → ticket).
+    dialog.handed_off = false;
+    dialog.handoff = parley::handoff_reason::none;
+    db.save_dialog(c.id, dialog.to_json(), dialog.last_item, dialog.last_frustration, now);
+    new_message m;
+    m.conversation_id = c.id;
+    m.author = author_kind::bot;
+    m.text = shop.cfg().message("offline", dialog.lang);
+    m.payload = dump(json{{"kind", "offline"}, {"handoff", reason}});
+    m.now = now;
+    const auto stored = db.append_message(m);
+    hub_->publish_message(stored.message, conversation_status::bot);
+    send(json{{"type", "offline"}, {"business_open", open}, {"agents_online", online}});
+}
+
+void shopper_session::handle_csat(const json& f) {
+    check_fields(f, {"type", "score", "comment"});
+    const int score = static_cast<int>(require_int(f, "score", 1, 5));
+    const std::string comment = utf8::sanitize(optional_string(f, "comment", 1000).value_or(""));
+    auto c = hub_->db().find_conversation(conversation_id_);
+    if (!c || c->status != conversation_status::closed)
+        throw frame_error("not_allowed", "a rating is asked for when the conversation is closed");
+    if (!hub_->db().set_csat(c->id, score, comment, now_ms()))
+        throw frame_error("conflict", "this conversation was already rated");
+    hub_->metrics().counter("parley_csat_total", "CSAT ratings", {{"score", std::to_string(score)}})
+        .inc();
+    hub_->publish(json{{"e", "csat"}, {"c", c->id}, {"score", score}});
+    send(json{{"type", "csat_ack"}, {"score", score}});
+}
+
+void shopper_session::handle_ticket(const json& f) {
+    check_fields(f, {"type", "email", "message"});
+    const std::string email = require_string(f, "email", 254);
+    if (!parley::looks_like_email(email))
+        throw frame_error("bad_frame", "'email' is not an email address");
+    const std::string message = require_text(f, "message");
+    auto c = hub_->db().find_conversation(conversation_id_);
+    if (!c) throw frame_error("not_found", "this conversation was deleted");
+    if (!hub_->allow_message(conversation_id_))
+        throw frame_error("rate_limited", "too many messages; wait a few seconds");
+    const auto shop = hub_->shop();
+    const std::string masked = parley::mask_pii(message, shop->cfg().pii).masked;
+    hub_->db().set_identity(c->id, c->user_id, email, c->name, now_ms());
+    auto t = hub_->open_ticket(*c, email, masked);
+    parley::language lang = parley::language::en;
+    parley::language_from_code(c->locale, lang);
+    new_message m;
+    m.conversation_id = c->id;
+    m.author = author_kind::bot;
+    m.text = fill(shop->cfg().message("ticket_created", lang), "ticket", std::to_string(t->id));
+    m.payload = dump(json{{"kind", "ticket"}, {"ticket_id", t->id}});
+    m.now = now_ms();
+    const auto stored = hub_->db().append_message(m);
+    hub_->publish_message(stored.message, c->status);
+}
+
+void shopper_session::deliver(std::shared_ptr<const hub_event> ev) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), ev] {
+        try {
+            self->on_event(*ev);
+        } catch (const std::exception& e) {
+            self->hub_->log().error("shopper_event_failed", {{"error", e.what()}});
+        }
+    });
+}
+
+void shopper_session::on_event(const hub_event& ev) {
+    if (!hello_done_ || ev.conversation_id != conversation_id_) return;
+    if (ev.kind == "msg" && ev.message) {
+        if (ev.message->seq > last_sent_ + 1) send_missing(ev.message->seq - 1);  // fill a gap
+        send_message(*ev.message);
+    } else if (ev.kind == "typing" && ev.body.value("a", "") == "agent") {
+        send(json{{"type", "typing"}, {"author", "agent"}, {"on", ev.body.value("on", false)}});
+    } else if (ev.kind == "read" && ev.body.value("a", "") == "agent") {
+        send(json{{"type", "read"}, {"author", "agent"}, {"id", ev.body.value("id", 0)}});
+    } else if (ev.kind == "status") {
+        auto c = hub_->db().find_conversation(conversation_id_);
+        if (!c) return;
+        send_status(*c);
+        if (c->status == conversation_status::closed && c->csat_score == 0)
+            send(json{{"type", "csat_request"}});
+    } else if (ev.kind == "ticket") {
+        if (auto t = hub_->db().find_ticket(ev.body.value("id", std::int64_t{0}))) {
+            send(json{{"type", "ticket"},
+                      {"id", t->id},
+                      {"status", ticket_status_name(t->status)},
+                      {"due_at", t->due_at},
+                      {"answer", t->answer.empty() ? json(nullptr) : json(t->answer)}});
+        }
+    } else if (ev.kind == "deleted") {
+        send(error_frame("not_found", "this conversation was deleted"));
+        closing_ = true;
+        ws_.async_close(websocket::close_code::normal,
+                        [self = shared_from_this()](beast::error_code) {});
+    }
+}
+
+void shopper_session::send(const json& frame) {
+    send_shared(std::make_shared<const std::string>(dump(frame)));
+}
+
+void shopper_session::send_shared(std::shared_ptr<const std::string> frame) {
+    // Callers are on the strand (handlers) or post here first.
+    if (!queue_.push(std::move(frame))) {
+        closing_ = true;
+        beast::get_lowest_layer(ws_).close();
+        return;
+    }
+    if (queue_.size() == 1) do_write();
+}
+
+void shopper_session::do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(*queue_.front()),
+                    beast::bind_front_handler(&shopper_session::on_write, shared_from_this()));
+}
+
+void shopper_session::on_write(beast::error_code ec, std::size_t) {
+    if (ec) return;
+    queue_.pop();
+    if (!queue_.empty()) do_write();
+}
+
+void shopper_session::shutdown() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (self->closing_) return;
+        self->closing_ = true;
+        self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+    });
+}
+
+}  // namespace parley::server

@@ -1,0 +1,61 @@
+#pragma once
+// One shopper's WebSocket (PROTOCOL.md "Shopper socket"): hello/resume,
+// messages with acks, the bot's turn (the same core as in the browser),
+// handoff into the agent queue or the offline form, typing, read, CSAT.
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <string>
+
+#include "hub.hpp"
+#include "ws_common.hpp"
+
+namespace parley::server {
+
+class shopper_session : public std::enable_shared_from_this<shopper_session> {
+  public:
+    shopper_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<hub> h, std::string ip);
+    ~shopper_session();
+
+    void run(beast::http::request<beast::http::string_body> req);
+    // From any thread: an event about this socket's conversation.
+    void deliver(std::shared_ptr<const hub_event> ev);
+    void shutdown();
+
+  private:
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t bytes);
+    void send(const nlohmann::json& frame);
+    void send_shared(std::shared_ptr<const std::string> frame);
+    void do_write();
+    void on_write(beast::error_code ec, std::size_t bytes);
+
+    void handle_frame(std::string_view data);
+    void handle_hello(const nlohmann::json& f);
+    void handle_message(const nlohmann::json& f);
+    void handle_csat(const nlohmann::json& f);
+    void handle_ticket(const nlohmann::json& f);
+    void on_event(const hub_event& ev);
+
+    void bot_turn(const conversation_record& c, const std::string& text);
+    void local_turn(const conversation_record& c, const nlohmann::json& local_reply);
+    void hand_off(const conversation_record& c, parley::session dialog, const std::string& reason,
+                  const shop_runtime& shop);
+    void send_message(const message_record& m);
+    void send_missing(std::int64_t up_to);
+    void send_status(const conversation_record& c);
+
+    ws_stream ws_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<hub> hub_;
+    std::string ip_;
+    write_queue queue_;
+    error_budget errors_;
+    bool hello_done_ = false;
+    bool local_mode_ = false;
+    bool closing_ = false;
+    std::string conversation_id_;
+    std::int64_t last_sent_ = 0;  // newest message id this socket has sent
+};
+
+}  // namespace parley::server

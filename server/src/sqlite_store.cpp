@@ -1,0 +1,870 @@
+// SQLite backend: one file `<dir>/parley.db`, one connection behind a mutex.
+// A single writer is what SQLite allows anyway, and holding one connection
+// keeps every statement prepared once (cached by SQL text) for the life of
+// the store. WAL + synchronous=NORMAL: a commit survives a crash or kill -9 of
+// the process (not necessarily a power cut, which the embedded mode accepts).
+#include <sqlite3.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+#include <variant>
+
+#include "store.hpp"
+
+namespace parley::server {
+
+namespace {
+
+// 128 random bits as 22 base64url characters: unguessable and URL-safe.
+std::string random_id() {
+    unsigned char bytes[16];
+    std::size_t got = 0;
+    while (got < sizeof bytes) {
+        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw store_error(std::string("getrandom: ") + std::strerror(errno));
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve(22);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (unsigned char b : bytes) {
+        acc = (acc << 8) | b;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out.push_back(alphabet[(acc >> bits) & 63]);
+        }
+    }
+    if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 63]);
+    return out;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string_view role_name(agent_role role) {
+    return role == agent_role::admin ? "admin" : "agent";
+}
+agent_role role_from_name(std::string_view name) {
+    return name == "admin" ? agent_role::admin : agent_role::agent;
+}
+
+std::int64_t clamp_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(
+        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+// Ordered schema steps. Append new steps at the end; never edit a step that
+// has shipped (databases in the field have already run it).
+const char* const migrations[] = {
+    // 1: initial schema
+    R"sql(
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    locale TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'bot',
+    agent_id TEXT NOT NULL DEFAULT '',
+    handoff_reason TEXT NOT NULL DEFAULT '',
+    intent TEXT NOT NULL DEFAULT '',
+    sentiment REAL NOT NULL DEFAULT 0,
+    dialog_state TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    queued_at INTEGER NOT NULL DEFAULT 0,
+    claimed_at INTEGER NOT NULL DEFAULT 0,
+    closed_at INTEGER NOT NULL DEFAULT 0,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    csat_score INTEGER NOT NULL DEFAULT 0,
+    csat_comment TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX conversations_token ON conversations(token_hash, created_at);
+CREATE INDEX conversations_user ON conversations(user_id, created_at) WHERE user_id <> '';
+CREATE INDEX conversations_status ON conversations(status, queued_at);
+CREATE INDEX conversations_created ON conversations(created_at);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+CREATE TABLE messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    client_id TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL,
+    agent_id TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX messages_client ON messages(conversation_id, client_id) WHERE client_id <> '';
+CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'agent',
+    created_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE auth_sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX auth_sessions_expiry ON auth_sessions(expires_at);
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open',
+    created_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL DEFAULT 0,
+    answer TEXT NOT NULL DEFAULT '',
+    answered_by TEXT NOT NULL DEFAULT '',
+    answered_at INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tickets_conversation ON tickets(conversation_id);
+CREATE INDEX tickets_user ON tickets(user_id) WHERE user_id <> '';
+CREATE INDEX tickets_status ON tickets(status, due_at);
+CREATE TABLE canned_replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+)sql",
+};
+
+constexpr const char* conversation_columns =
+    "id, token_hash, user_id, email, name, locale, origin, status, agent_id, handoff_reason, "
+    "intent, sentiment, dialog_state, created_at, updated_at, queued_at, claimed_at, closed_at, "
+    "last_seq, csat_score, csat_comment";
+constexpr const char* message_columns =
+    "conversation_id, seq, client_id, author, agent_id, text, payload, created_at";
+constexpr const char* agent_columns = "id, email, name, password_hash, role, created_at";
+constexpr const char* ticket_columns =
+    "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
+    "answered_by, answered_at";
+
+using param = std::variant<std::string, std::int64_t>;
+
+class sqlite_store final : public store {
+  public:
+    explicit sqlite_store(const std::string& dir) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw store_error("cannot create data directory " + dir + ": " + ec.message());
+        const std::string path = (std::filesystem::path(dir) / "parley.db").string();
+        int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+        if (rc != SQLITE_OK) {
+            std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+            sqlite3_close_v2(db_);
+            db_ = nullptr;
+            throw store_error("cannot open " + path + ": " + msg);
+        }
+        try {
+            sqlite3_busy_timeout(db_, 5000);  // another process (a backup, the CLI) may hold it
+            exec_script("PRAGMA journal_mode=WAL", "enable WAL");
+            exec_script("PRAGMA synchronous=NORMAL", "set synchronous");
+            exec_script("PRAGMA foreign_keys=ON", "enable foreign keys");
+            migrate();
+        } catch (...) {
+            close_db();
+            throw;
+        }
+    }
+
+    ~sqlite_store() override { close_db(); }
+
+    std::string kind() const override { return "sqlite"; }
+
+    bool healthy() override {
+        std::lock_guard lock(mu_);
+        try {
+            query q(*this, "SELECT 1");
+            return q.step();
+        } catch (const store_error&) {
+            return false;
+        }
+    }
+
+    // --- conversations ---------------------------------------------------
+    conversation_record create_conversation(const new_conversation& c) override {
+        std::lock_guard lock(mu_);
+        conversation_record r;
+        r.id = random_id();
+        r.token_hash = c.token_hash;
+        r.user_id = c.user_id;
+        r.email = c.email;
+        r.name = c.name;
+        r.locale = c.locale;
+        r.origin = c.origin;
+        r.dialog_state = c.dialog_state;
+        r.created_at = r.updated_at = c.now;
+        query q(*this,
+                "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, origin, "
+                "status, dialog_state, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
+               status_name(r.status), r.dialog_state, r.created_at, r.updated_at);
+        q.run();
+        return r;
+    }
+
+    std::optional<conversation_record> find_conversation(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_conversation(q);
+    }
+
+    std::optional<conversation_record> find_conversation_by_token(
+        std::string_view token_hash) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + conversation_columns +
+                           " FROM conversations WHERE token_hash = ? "
+                           "ORDER BY created_at DESC, rowid DESC LIMIT 1");
+        q.bind(token_hash);
+        if (!q.step()) return std::nullopt;
+        return read_conversation(q);
+    }
+
+    std::vector<conversation_record> conversations_for_user(std::string_view user_id) override {
+        std::lock_guard lock(mu_);
+        std::vector<conversation_record> out;
+        if (user_id.empty()) return out;  // "" means anonymous, never a shared identity
+        query q(*this, std::string("SELECT ") + conversation_columns +
+                           " FROM conversations WHERE user_id = ? AND user_id <> '' "
+                           "ORDER BY created_at DESC, rowid DESC");
+        q.bind(user_id);
+        while (q.step()) out.push_back(read_conversation(q));
+        return out;
+    }
+
+    std::vector<conversation_record> list_conversations(const conversation_filter& f) override {
+        std::lock_guard lock(mu_);
+        // The SQL is assembled from fixed fragments only; every value is bound.
+        std::string sql =
+            std::string("SELECT ") + conversation_columns + " FROM conversations WHERE 1 = 1";
+        std::vector<param> params;
+        if (f.status) {
+            sql += " AND status = ?";
+            params.emplace_back(std::string(status_name(*f.status)));
+        }
+        if (!f.agent_id.empty()) {
+            sql += " AND agent_id = ?";
+            params.emplace_back(f.agent_id);
+        }
+        if (f.since != 0) {
+            sql += " AND created_at >= ?";
+            params.emplace_back(f.since);
+        }
+        if (f.until != 0) {
+            sql += " AND created_at < ?";
+            params.emplace_back(f.until);
+        }
+        if (f.status == conversation_status::queued) {
+            sql += " ORDER BY queued_at ASC, rowid ASC";
+        } else {
+            sql += " ORDER BY created_at DESC, rowid DESC";
+        }
+        sql += " LIMIT ?";
+        params.emplace_back(clamp_limit(f.limit));
+        query q(*this, sql);
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            std::visit([&](const auto& v) { q.bind_at(static_cast<int>(i + 1), v); }, params[i]);
+        }
+        std::vector<conversation_record> out;
+        while (q.step()) out.push_back(read_conversation(q));
+        return out;
+    }
+
+    void save_dialog(std::string_view id, std::string_view dialog_state, std::string_view intent,
+                     double sentiment, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "UPDATE conversations SET dialog_state = ?, intent = ?, sentiment = ?, "
+                "updated_at = ? WHERE id = ?");
+        q.bind(dialog_state, intent, sentiment, now, id);
+        q.run();
+    }
+
+    void set_identity(std::string_view id, std::string_view user_id, std::string_view email,
+                      std::string_view name, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        // An empty field leaves the stored value alone: a ticket form that
+        // only knows the email must not erase a verified user id.
+        query q(*this,
+                "UPDATE conversations SET user_id = COALESCE(NULLIF(?, ''), user_id), "
+                "email = COALESCE(NULLIF(?, ''), email), name = COALESCE(NULLIF(?, ''), name), "
+                "updated_at = ? WHERE id = ?");
+        q.bind(user_id, email, name, now, id);
+        q.run();
+    }
+
+    bool enqueue(std::string_view id, std::string_view reason, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "UPDATE conversations SET status = 'queued', handoff_reason = ?, queued_at = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'bot'");
+        q.bind(reason, now, now, id);
+        return q.run() == 1;
+    }
+
+    bool claim(std::string_view id, std::string_view agent_id, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "UPDATE conversations SET status = 'agent', agent_id = ?, claimed_at = ?, "
+                "updated_at = ? WHERE id = ? AND status = 'queued'");
+        q.bind(agent_id, now, now, id);
+        return q.run() == 1;
+    }
+
+    bool transfer(std::string_view id, std::string_view from_agent, std::string_view to_agent,
+                  std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        if (to_agent.empty()) return false;
+        query q(*this,
+                "UPDATE conversations SET agent_id = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'agent' AND agent_id = ?");
+        q.bind(to_agent, now, id, from_agent);
+        return q.run() == 1;
+    }
+
+    bool close(std::string_view id, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "UPDATE conversations SET status = 'closed', agent_id = '', closed_at = ?, "
+                "updated_at = ? WHERE id = ? AND status <> 'closed'");
+        q.bind(now, now, id);
+        return q.run() == 1;
+    }
+
+    void reopen(std::string_view id, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        // queued_at/claimed_at/closed_at keep the last cycle's times for
+        // analytics; the next enqueue/claim/close overwrites them.
+        query q(*this,
+                "UPDATE conversations SET status = 'bot', agent_id = '', handoff_reason = '', "
+                "updated_at = ? WHERE id = ?");
+        q.bind(now, id);
+        q.run();
+    }
+
+    bool set_csat(std::string_view id, int score, std::string_view comment,
+                  std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        if (score < 1 || score > 5) return false;
+        query q(*this,
+                "UPDATE conversations SET csat_score = ?, csat_comment = ?, updated_at = ? "
+                "WHERE id = ? AND csat_score = 0");
+        q.bind(static_cast<std::int64_t>(score), comment, now, id);
+        return q.run() == 1;
+    }
+
+    // --- messages --------------------------------------------------------
+    append_result append_message(const new_message& m) override {
+        std::lock_guard lock(mu_);
+        transaction tx(*this);
+        if (!m.client_id.empty()) {
+            query dup(*this, std::string("SELECT ") + message_columns +
+                                 " FROM messages WHERE conversation_id = ? AND client_id = ?");
+            dup.bind(m.conversation_id, m.client_id);
+            if (dup.step()) return {read_message(dup), true};
+        }
+        message_record r;
+        {
+            query bump(*this,
+                       "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
+                       "WHERE id = ? RETURNING last_seq");
+            bump.bind(m.now, m.conversation_id);
+            if (!bump.step())
+                throw store_error("append_message: no conversation " + m.conversation_id);
+            r.seq = bump.i64(0);
+        }
+        r.conversation_id = m.conversation_id;
+        r.client_id = m.client_id;
+        r.author = m.author;
+        r.agent_id = m.agent_id;
+        r.text = m.text;
+        r.payload = m.payload;
+        r.created_at = m.now;
+        query ins(*this,
+                  "INSERT INTO messages (conversation_id, seq, client_id, author, agent_id, text, "
+                  "payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        ins.bind(r.conversation_id, r.seq, r.client_id, author_name(r.author), r.agent_id, r.text,
+                 r.payload, r.created_at);
+        ins.run();
+        tx.commit();
+        return {std::move(r), false};
+    }
+
+    std::vector<message_record> messages_after(std::string_view conversation_id,
+                                               std::int64_t after_seq, std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + message_columns +
+                           " FROM messages WHERE conversation_id = ? AND seq > ? "
+                           "ORDER BY seq ASC LIMIT ?");
+        q.bind(conversation_id, after_seq, clamp_limit(limit));
+        std::vector<message_record> out;
+        while (q.step()) out.push_back(read_message(q));
+        return out;
+    }
+
+    // --- agents and sign-in ----------------------------------------------
+    agent_record ensure_agent(const agent_record& a) override {
+        std::lock_guard lock(mu_);
+        const std::string email = lower_ascii(a.email);
+        {
+            query q(*this,
+                    "INSERT INTO agents (id, email, name, password_hash, role, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING");
+            q.bind(a.id.empty() ? random_id() : a.id, email, a.name, a.password_hash,
+                   role_name(a.role), a.created_at);
+            q.run();
+        }
+        query q(*this, std::string("SELECT ") + agent_columns + " FROM agents WHERE email = ?");
+        q.bind(email);
+        if (!q.step()) throw store_error("ensure_agent: agent vanished: " + email);
+        return read_agent(q);
+    }
+
+    std::optional<agent_record> find_agent_by_email(std::string_view email) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + agent_columns + " FROM agents WHERE email = ?");
+        q.bind(lower_ascii(email));
+        if (!q.step()) return std::nullopt;
+        return read_agent(q);
+    }
+
+    std::optional<agent_record> find_agent(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + agent_columns + " FROM agents WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_agent(q);
+    }
+
+    std::vector<agent_record> list_agents() override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + agent_columns + " FROM agents ORDER BY email");
+        std::vector<agent_record> out;
+        while (q.step()) out.push_back(read_agent(q));
+        return out;
+    }
+
+    void create_auth_session(const auth_session_record& s) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "INSERT INTO auth_sessions (token_hash, agent_id, csrf_token, expires_at) "
+                "VALUES (?, ?, ?, ?)");
+        q.bind(s.token_hash, s.agent_id, s.csrf_token, s.expires_at);
+        q.run();
+    }
+
+    std::optional<auth_session_record> find_auth_session(std::string_view token_hash,
+                                                         std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "SELECT token_hash, agent_id, csrf_token, expires_at FROM auth_sessions "
+                "WHERE token_hash = ? AND expires_at > ?");
+        q.bind(token_hash, now);
+        if (!q.step()) return std::nullopt;
+        auth_session_record r;
+        r.token_hash = q.text(0);
+        r.agent_id = q.text(1);
+        r.csrf_token = q.text(2);
+        r.expires_at = q.i64(3);
+        return r;
+    }
+
+    void delete_auth_session(std::string_view token_hash) override {
+        std::lock_guard lock(mu_);
+        query q(*this, "DELETE FROM auth_sessions WHERE token_hash = ?");
+        q.bind(token_hash);
+        q.run();
+    }
+
+    // --- tickets ---------------------------------------------------------
+    ticket_record create_ticket(const ticket_record& t) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "INSERT INTO tickets (conversation_id, user_id, email, message, status, "
+                "created_at, due_at, answer, answered_by, answered_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+        q.bind(t.conversation_id, t.user_id, t.email, t.message, ticket_status_name(t.status),
+               t.created_at, t.due_at, t.answer, t.answered_by, t.answered_at, t.created_at);
+        if (!q.step()) throw store_error("create_ticket: no id returned");
+        ticket_record r = t;
+        r.id = q.i64(0);
+        return r;
+    }
+
+    std::optional<ticket_record> find_ticket(std::int64_t id) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + ticket_columns + " FROM tickets WHERE id = ?");
+        q.bind(id);
+        if (!q.step()) return std::nullopt;
+        return read_ticket(q);
+    }
+
+    std::vector<ticket_record> list_tickets(std::optional<ticket_status> status,
+                                            std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        std::vector<ticket_record> out;
+        // Open tickets in SLA order (most urgent first); otherwise newest first.
+        if (status) {
+            query q(*this, std::string("SELECT ") + ticket_columns +
+                               " FROM tickets WHERE status = ? ORDER BY "
+                               "CASE WHEN status = 'open' THEN due_at ELSE -id END ASC, id ASC "
+                               "LIMIT ?");
+            q.bind(ticket_status_name(*status), clamp_limit(limit));
+            while (q.step()) out.push_back(read_ticket(q));
+        } else {
+            query q(*this, std::string("SELECT ") + ticket_columns +
+                               " FROM tickets ORDER BY id DESC LIMIT ?");
+            q.bind(clamp_limit(limit));
+            while (q.step()) out.push_back(read_ticket(q));
+        }
+        return out;
+    }
+
+    std::vector<ticket_record> tickets_for_conversation(std::string_view conversation_id) override {
+        std::lock_guard lock(mu_);
+        std::vector<ticket_record> out;
+        if (conversation_id.empty()) return out;
+        query q(*this, std::string("SELECT ") + ticket_columns +
+                           " FROM tickets WHERE conversation_id = ? ORDER BY id ASC");
+        q.bind(conversation_id);
+        while (q.step()) out.push_back(read_ticket(q));
+        return out;
+    }
+
+    bool answer_ticket(std::int64_t id, std::string_view answer, std::string_view agent_id,
+                       std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        // Only an open ticket can be answered: two agents answering at once
+        // must not both mail the shopper.
+        query q(*this,
+                "UPDATE tickets SET status = 'answered', answer = ?, answered_by = ?, "
+                "answered_at = ?, updated_at = ? WHERE id = ? AND status = 'open'");
+        q.bind(answer, agent_id, now, now, id);
+        return q.run() == 1;
+    }
+
+    bool set_ticket_status(std::int64_t id, ticket_status status, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this, "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ?");
+        q.bind(ticket_status_name(status), now, id);
+        return q.run() == 1;
+    }
+
+    // --- canned replies --------------------------------------------------
+    std::vector<canned_reply> list_canned() override {
+        std::lock_guard lock(mu_);
+        query q(*this, "SELECT id, title, text FROM canned_replies ORDER BY id");
+        std::vector<canned_reply> out;
+        while (q.step()) out.push_back({q.i64(0), q.text(1), q.text(2)});
+        return out;
+    }
+
+    canned_reply add_canned(std::string_view title, std::string_view text) override {
+        std::lock_guard lock(mu_);
+        query q(*this, "INSERT INTO canned_replies (title, text) VALUES (?, ?) RETURNING id");
+        q.bind(title, text);
+        if (!q.step()) throw store_error("add_canned: no id returned");
+        return {q.i64(0), std::string(title), std::string(text)};
+    }
+
+    // --- privacy ---------------------------------------------------------
+    std::size_t delete_older_than(std::int64_t cutoff) override {
+        std::lock_guard lock(mu_);
+        transaction tx(*this);
+        {
+            query q(*this,
+                    "DELETE FROM tickets WHERE conversation_id IN "
+                    "(SELECT id FROM conversations WHERE updated_at < ?) "
+                    "OR (conversation_id = '' AND created_at < ?)");
+            q.bind(cutoff, cutoff);
+            q.run();
+        }
+        {
+            query q(*this, "DELETE FROM auth_sessions WHERE expires_at < ?");
+            q.bind(cutoff);
+            q.run();
+        }
+        // Messages go by ON DELETE CASCADE.
+        query q(*this, "DELETE FROM conversations WHERE updated_at < ?");
+        q.bind(cutoff);
+        const auto n = q.run();
+        tx.commit();
+        return static_cast<std::size_t>(n);
+    }
+
+    std::size_t delete_shopper(std::string_view user_id, std::string_view token_hash) override {
+        std::lock_guard lock(mu_);
+        if (user_id.empty() && token_hash.empty()) return 0;
+        transaction tx(*this);
+        constexpr const char* which =
+            "(SELECT id FROM conversations WHERE (? <> '' AND user_id = ?) "
+            "OR (? <> '' AND token_hash = ?))";
+        {
+            query q(*this, std::string("DELETE FROM tickets WHERE conversation_id IN ") + which +
+                               " OR (? <> '' AND user_id = ?)");
+            q.bind(user_id, user_id, token_hash, token_hash, user_id, user_id);
+            q.run();
+        }
+        query q(*this,
+                "DELETE FROM conversations WHERE (? <> '' AND user_id = ?) "
+                "OR (? <> '' AND token_hash = ?)");
+        q.bind(user_id, user_id, token_hash, token_hash);
+        const auto n = q.run();
+        tx.commit();
+        return static_cast<std::size_t>(n);
+    }
+
+  private:
+    // A cached prepared statement for the duration of one use: binds values,
+    // steps, reads columns, and resets itself when it goes out of scope.
+    class query {
+      public:
+        query(sqlite_store& s, const std::string& sql) : s_(s), stmt_(s.prepare(sql)) {}
+        ~query() {
+            sqlite3_reset(stmt_);
+            sqlite3_clear_bindings(stmt_);
+        }
+        query(const query&) = delete;
+        query& operator=(const query&) = delete;
+
+        template <typename... Args>
+        void bind(const Args&... args) {
+            int i = 0;
+            (bind_at(++i, args), ...);
+        }
+        void bind_at(int i, std::string_view v) {
+            // A null data pointer would bind SQL NULL; empty text must stay ''.
+            check(sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()),
+                                    SQLITE_TRANSIENT));
+        }
+        void bind_at(int i, const std::string& v) { bind_at(i, std::string_view(v)); }
+        void bind_at(int i, const char* v) { bind_at(i, std::string_view(v)); }
+        void bind_at(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+        void bind_at(int i, double v) { check(sqlite3_bind_double(stmt_, i, v)); }
+
+        // True while there is a row to read.
+        bool step() {
+            int rc = sqlite3_step(stmt_);
+            if (rc == SQLITE_ROW) return true;
+            if (rc == SQLITE_DONE) return false;
+            throw store_error(std::string("sqlite: ") + sqlite3_errmsg(s_.db_) +
+                              " in: " + sqlite3_sql(stmt_));
+        }
+        // Runs a statement without result rows; returns rows changed.
+        std::int64_t run() {
+            while (step()) {
+            }
+            return sqlite3_changes64(s_.db_);
+        }
+
+        std::string text(int col) {
+            auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+            return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                     : std::string();
+        }
+        std::int64_t i64(int col) { return sqlite3_column_int64(stmt_, col); }
+        double dbl(int col) { return sqlite3_column_double(stmt_, col); }
+
+      private:
+        void check(int rc) {
+            if (rc != SQLITE_OK) {
+                throw store_error(std::string("sqlite bind: ") + sqlite3_errmsg(s_.db_));
+            }
+        }
+        sqlite_store& s_;
+        sqlite3_stmt* stmt_;
+    };
+
+    // BEGIN IMMEDIATE takes the write lock up front, so a transaction never
+    // fails half-way on a lock upgrade; rolls back unless committed.
+    class transaction {
+      public:
+        explicit transaction(sqlite_store& s) : s_(s) { query(s_, "BEGIN IMMEDIATE").run(); }
+        ~transaction() {
+            if (!done_) {
+                try {
+                    query(s_, "ROLLBACK").run();
+                } catch (const store_error&) {
+                    // Nothing useful to do: SQLite already rolled back on the error.
+                }
+            }
+        }
+        void commit() {
+            query(s_, "COMMIT").run();
+            done_ = true;
+        }
+
+      private:
+        sqlite_store& s_;
+        bool done_ = false;
+    };
+
+    sqlite3_stmt* prepare(const std::string& sql) {
+        auto it = cache_.find(sql);
+        if (it != cache_.end()) return it->second;
+        sqlite3_stmt* stmt = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+        if (rc != SQLITE_OK) {
+            throw store_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_) +
+                              " in: " + sql);
+        }
+        cache_.emplace(sql, stmt);
+        return stmt;
+    }
+
+    void exec_script(const char* sql, const char* what) {
+        char* err = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+            std::string msg = err ? err : sqlite3_errmsg(db_);
+            sqlite3_free(err);
+            throw store_error(std::string("sqlite: cannot ") + what + ": " + msg);
+        }
+    }
+
+    void migrate() {
+        exec_script(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+            "create schema_version");
+        transaction tx(*this);
+        std::int64_t current = 0;
+        {
+            query q(*this, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+            if (q.step()) current = q.i64(0);
+        }
+        const auto known = static_cast<std::int64_t>(std::size(migrations));
+        if (current > known) {
+            throw store_error("database schema version " + std::to_string(current) +
+                              " is newer than this parley (" + std::to_string(known) + ")");
+        }
+        for (std::int64_t v = current + 1; v <= known; ++v) {
+            exec_script(migrations[v - 1], ("apply migration " + std::to_string(v)).c_str());
+            query q(*this,
+                    "INSERT INTO schema_version (version, applied_at) "
+                    "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER) * 1000)");
+            q.bind(v);
+            q.run();
+        }
+        tx.commit();
+    }
+
+    void close_db() {
+        for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+        cache_.clear();
+        if (db_) sqlite3_close_v2(db_);
+        db_ = nullptr;
+    }
+
+    static conversation_record read_conversation(query& q) {
+        conversation_record r;
+        r.id = q.text(0);
+        r.token_hash = q.text(1);
+        r.user_id = q.text(2);
+        r.email = q.text(3);
+        r.name = q.text(4);
+        r.locale = q.text(5);
+        r.origin = q.text(6);
+        r.status = status_from_name(q.text(7)).value_or(conversation_status::bot);
+        r.agent_id = q.text(8);
+        r.handoff_reason = q.text(9);
+        r.intent = q.text(10);
+        r.sentiment = q.dbl(11);
+        r.dialog_state = q.text(12);
+        r.created_at = q.i64(13);
+        r.updated_at = q.i64(14);
+        r.queued_at = q.i64(15);
+        r.claimed_at = q.i64(16);
+        r.closed_at = q.i64(17);
+        r.last_seq = q.i64(18);
+        r.csat_score = static_cast<int>(q.i64(19));
+        r.csat_comment = q.text(20);
+        return r;
+    }
+
+    static message_record read_message(query& q) {
+        message_record r;
+        r.conversation_id = q.text(0);
+        r.seq = q.i64(1);
+        r.client_id = q.text(2);
+        r.author = author_from_name(q.text(3)).value_or(author_kind::system);
+        r.agent_id = q.text(4);
+        r.text = q.text(5);
+        r.payload = q.text(6);
+        r.created_at = q.i64(7);
+        return r;
+    }
+
+    static agent_record read_agent(query& q) {
+        agent_record r;
+        r.id = q.text(0);
+        r.email = q.text(1);
+        r.name = q.text(2);
+        r.password_hash = q.text(3);
+        r.role = role_from_name(q.text(4));
+        r.created_at = q.i64(5);
+        return r;
+    }
+
+    static ticket_record read_ticket(query& q) {
+        ticket_record r;
+        r.id = q.i64(0);
+        r.conversation_id = q.text(1);
+        r.user_id = q.text(2);
+        r.email = q.text(3);
+        r.message = q.text(4);
+        r.status = ticket_status_from_name(q.text(5)).value_or(ticket_status::open);
+        r.created_at = q.i64(6);
+        r.due_at = q.i64(7);
+        r.answer = q.text(8);
+        r.answered_by = q.text(9);
+        r.answered_at = q.i64(10);
+        return r;
+    }
+
+    std::mutex mu_;
+    sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<store> open_sqlite_store(const std::string& dir) {
+    return std::make_unique<sqlite_store>(dir);
+}
+
+}  // namespace parley::server
