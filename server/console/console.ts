@@ -386,7 +386,7 @@ async function afterDrop(): Promise<void> {
   reconnectAttempt++;
   let left = Math.ceil(delay / 1000);
   const tick = () => {
-    setConnection("connecting", `Disconnected — reconnecting in ${left} s…`);
+    setConnection("connecting", `Connection lost — retrying in ${left} s…`);
     left--;
   };
   tick();

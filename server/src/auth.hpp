@@ -16,8 +16,8 @@ namespace parley::server {
 // 8 KiB) — never use it for real accounts. The cost is encoded in the hash
 // string, so verify_password() needs no cost argument.
 struct password_cost {
-    unsigned long long ops = 2;   // crypto_pwhash_OPSLIMIT_INTERACTIVE
-    std::size_t mem = 67108864;   // crypto_pwhash_MEMLIMIT_INTERACTIVE (bytes)
+    unsigned long long ops = 2;  // crypto_pwhash_OPSLIMIT_INTERACTIVE
+    std::size_t mem = 67108864;  // crypto_pwhash_MEMLIMIT_INTERACTIVE (bytes)
 
     static password_cost interactive() { return {}; }
     static password_cost minimal() { return {1, 8192}; }  // OPSLIMIT_MIN, MEMLIMIT_MIN

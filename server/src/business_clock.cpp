@@ -36,8 +36,8 @@ const date::time_zone* find_zone(std::string_view name) {
 // The shop's zone, else UTC (see the header: check_timezone() reports it).
 const date::time_zone* zone_of(const business_hours& hours) {
     if (const auto* z = find_zone(hours.timezone)) return z;
-    static const date::time_zone* const utc = find_zone("Etc/UTC") ? find_zone("Etc/UTC")
-                                                                    : find_zone("UTC");
+    static const date::time_zone* const utc =
+        find_zone("Etc/UTC") ? find_zone("Etc/UTC") : find_zone("UTC");
     return utc;
 }
 
@@ -50,8 +50,8 @@ date::local_seconds to_local(const date::time_zone* zone, sys_seconds t) {
 
 bool open_at_local(const business_hours& hours, date::local_seconds local) {
     const auto day = date::floor<date::days>(local);
-    const int minute = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
+    const int minute =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local - day).count());
     const unsigned index = date::weekday(day).iso_encoding() - 1;  // 0 = Monday
     if (index >= hours.weekly.size()) return false;
     for (const auto& iv : hours.weekly[index])
@@ -105,7 +105,9 @@ sys_seconds next_change(const business_hours& hours, const date::time_zone* zone
 
 }  // namespace
 
-bool timezone_known(std::string_view name) { return find_zone(name) != nullptr; }
+bool timezone_known(std::string_view name) {
+    return find_zone(name) != nullptr;
+}
 
 void check_timezone(const business_hours& hours) {
     if (hours.always_open) return;

@@ -9,5 +9,6 @@ namespace parley {
 int run_chat(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
+int run_agents(const std::vector<std::string>& args);
 
 }  // namespace parley

@@ -27,7 +27,7 @@ namespace {
 
 constexpr const char* serve_usage =
     "usage: parley serve [--config FILE] [--host 127.0.0.1] [--port 8080] [--data DIR]\n"
-    "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n";
+    "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n                    [--no-rate-limits]   (load tests only)\n";
 
 // 10k+ shopper sockets need more descriptors than the usual soft limit.
 void raise_fd_limit() {
@@ -99,6 +99,8 @@ int run_serve(const std::vector<std::string>& args) {
             s.www_dir = value();
         } else if (a == "--threads") {
             threads = static_cast<unsigned>(std::max(1, std::stoi(value())));
+        } else if (a == "--no-rate-limits") {
+            s.rate_limits = false;
         } else if (a == "--quiet") {
             s.quiet = true;
         } else if (a == "-h" || a == "--help") {

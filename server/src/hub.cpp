@@ -19,6 +19,17 @@ namespace {
 constexpr std::int64_t presence_ttl_ms = 30000;
 constexpr auto heartbeat_every = std::chrono::seconds(10);
 constexpr auto retention_every = std::chrono::hours(1);
+
+// Pages are optional (a bare API node, or a build without the web step):
+// missing ones are a warning, not a failed start.
+static_files load_pages(const std::string& dir, logger& log) {
+    try {
+        return static_files(dir);
+    } catch (const std::exception& e) {
+        log.warn("no_static_files", {{"dir", dir}, {"error", e.what()}});
+        return static_files();
+    }
+}
 }  // namespace
 
 hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique_ptr<store> db,
@@ -28,7 +39,7 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
       log_(log),
       db_(std::move(db)),
       bus_(std::move(bus)),
-      files_(settings_.www_dir),
+      files_(load_pages(settings_.www_dir, log)),
       shop_(std::move(shop)),
       connect_limiter_(20, 2.0),
       request_limiter_(300, 5.0),
@@ -77,15 +88,19 @@ void hub::publish_shop(std::shared_ptr<const shop_runtime> shop) {
 }
 
 bool hub::allow_connect(const std::string& ip) {
+    if (!settings_.rate_limits) return true;
     return connect_limiter_.allow(ip, std::chrono::steady_clock::now());
 }
 bool hub::allow_request(const std::string& ip) {
+    if (!settings_.rate_limits) return true;
     return request_limiter_.allow(ip, std::chrono::steady_clock::now());
 }
 bool hub::allow_message(const std::string& conversation_id) {
+    if (!settings_.rate_limits) return true;
     return message_limiter_.allow(conversation_id, std::chrono::steady_clock::now());
 }
 bool hub::allow_login(const std::string& ip) {
+    if (!settings_.rate_limits) return true;
     return login_limiter_.allow(ip, std::chrono::steady_clock::now());
 }
 

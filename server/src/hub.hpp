@@ -42,6 +42,9 @@ struct serve_settings {
     bool demo = true;
     std::string node_id;  // random per process: tells this node's bus events apart
     bool quiet = false;   // no info logs (benchmarks)
+    // Off only for load generators and tests that send from one IP what
+    // thousands of shoppers would send from theirs.
+    bool rate_limits = true;
 };
 
 // One published config with its index built: swapped as a whole when the

@@ -19,7 +19,10 @@ constexpr const char* usage =
     "latency\n"
     "  serve [--config FILE] [--host H] [--port P] [--data DIR] [--db URL] [--www DIR]\n"
     "                                                 the shop server (HTTP, WebSockets, agent "
-    "console)\n";
+    "console)\n"
+    "  agents add --email E --name N [--role agent|admin] [--data DIR|--db URL]  (password on "
+    "stdin)\n"
+    "  agents list [--data DIR|--db URL]\n";
 
 }  // namespace
 
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
         if (command == "chat") return parley::run_chat(args);
         if (command == "eval") return parley::run_eval(args);
         if (command == "serve") return parley::run_serve(args);
+        if (command == "agents") return parley::run_agents(args);
         if (command == "-h" || command == "--help" || command == "help") {
             std::fputs(usage, stdout);
             return 0;

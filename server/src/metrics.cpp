@@ -127,8 +127,7 @@ void histogram_metric::observe(double v) {
     if (std::isnan(v)) return;
     // le is inclusive: a value equal to a bound belongs to that bucket.
     const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
-    counts_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1,
-                                                                     std::memory_order_relaxed);
+    counts_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(v, std::memory_order_relaxed);
 }
 
@@ -142,7 +141,9 @@ std::vector<std::uint64_t> histogram_metric::cumulative_counts() const {
     return out;
 }
 
-std::uint64_t histogram_metric::count() const { return cumulative_counts().back(); }
+std::uint64_t histogram_metric::count() const {
+    return cumulative_counts().back();
+}
 
 struct metrics_registry::family {
     std::string name;
@@ -166,8 +167,8 @@ struct metrics_registry::family {
 metrics_registry::metrics_registry() = default;
 metrics_registry::~metrics_registry() = default;
 
-metrics_registry::family& metrics_registry::family_for(std::string_view name,
-                                                       std::string_view help, int type) {
+metrics_registry::family& metrics_registry::family_for(std::string_view name, std::string_view help,
+                                                       int type) {
     if (!valid_metric_name(name))
         throw std::invalid_argument("invalid metric name: " + std::string(name));
     auto it = families_.find(name);
@@ -253,11 +254,10 @@ std::string metrics_registry::render() const {
         out += "# TYPE " + name + " " + std::string(type_names[f->type]) + "\n";
         for (const auto& s : f->all) {
             if (s->counter) {
-                out += name + label_text(s->labels) + " " + format_number(s->counter->value()) +
-                       "\n";
+                out +=
+                    name + label_text(s->labels) + " " + format_number(s->counter->value()) + "\n";
             } else if (s->gauge) {
-                out += name + label_text(s->labels) + " " + format_number(s->gauge->value()) +
-                       "\n";
+                out += name + label_text(s->labels) + " " + format_number(s->gauge->value()) + "\n";
             } else {
                 const auto& h = *s->histogram;
                 // Read the buckets once so _count equals the +Inf bucket even

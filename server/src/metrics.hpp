@@ -78,7 +78,8 @@ class metrics_registry {
     // ([a-zA-Z_:][a-zA-Z0-9_:]*, labels without ':' nor a "__" prefix, "le"
     // reserved for histograms), and std::logic_error when a name is reused
     // with another type or (for histograms) other buckets.
-    counter_metric& counter(std::string_view name, std::string_view help, metric_labels labels = {});
+    counter_metric& counter(std::string_view name, std::string_view help,
+                            metric_labels labels = {});
     gauge_metric& gauge(std::string_view name, std::string_view help, metric_labels labels = {});
     histogram_metric& histogram(std::string_view name, std::string_view help,
                                 metric_labels labels = {},

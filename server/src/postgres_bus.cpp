@@ -128,6 +128,7 @@ class postgres_bus final : public event_bus {
         throw std::runtime_error("event bus: publish failed: " + error);
     }
 
+    // Not from inside the handler: it runs on the thread stop() joins.
     void stop() override {
         {
             std::lock_guard lock(stop_mu_);

@@ -7,8 +7,8 @@
 // Memory stays bounded: a bucket that has refilled to full carries no
 // information (a new bucket starts full), so such idle buckets are dropped
 // whenever a shard reaches its share of max_keys. If every bucket is still
-// busy, the least recently used ones go (so never more than max_keys): under a flood of distinct keys that
-// errs towards letting a request through rather than locking everyone out.
+// busy, the least recently used ones go (so never more than max_keys): under a flood of distinct
+// keys that errs towards letting a request through rather than locking everyone out.
 #include <chrono>
 #include <cstddef>
 #include <memory>

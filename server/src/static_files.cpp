@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string lowercase(std::string_view s) {
     std::string out(s);
@@ -88,9 +90,9 @@ constexpr std::array mime_types{
 // Formats that are compressed already: deflating them again wastes start-up
 // time (a 20 MB file at level 9 is ~1 s) for nothing.
 bool already_compressed(std::string_view ext) {
-    static constexpr std::array<std::string_view, 15> exts{
-        "png", "jpg", "jpeg", "gif", "webp", "avif", "woff", "woff2",
-        "gz",  "br",  "zip",  "mp3", "ogg",  "mp4",  "webm"};
+    static constexpr std::array<std::string_view, 15> exts{"png",  "jpg",  "jpeg",  "gif", "webp",
+                                                           "avif", "woff", "woff2", "gz",  "br",
+                                                           "zip",  "mp3",  "ogg",   "mp4", "webm"};
     const std::string e = lowercase(ext);
     return std::find(exts.begin(), exts.end(), e) != exts.end();
 }
@@ -243,10 +245,9 @@ std::string gzip_compress(std::string_view data, int level) {
     // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
     if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
         throw std::runtime_error("gzip: deflateInit2 failed");
-    std::string out(deflateBound(&zs, static_cast<uLong>(std::min<std::size_t>(data.size(),
-                                                                                 ULONG_MAX))) +
-                        32,
-                    '\0');
+    std::string out(
+        deflateBound(&zs, static_cast<uLong>(std::min<std::size_t>(data.size(), ULONG_MAX))) + 32,
+        '\0');
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     std::size_t left = data.size();
     int rc = Z_OK;
@@ -258,8 +259,8 @@ std::string gzip_compress(std::string_view data, int level) {
         do {
             if (zs.total_out == out.size()) out.resize(out.size() * 2);
             zs.next_out = reinterpret_cast<Bytef*>(out.data() + zs.total_out);
-            zs.avail_out = static_cast<uInt>(
-                std::min<std::size_t>(out.size() - zs.total_out, UINT_MAX));
+            zs.avail_out =
+                static_cast<uInt>(std::min<std::size_t>(out.size() - zs.total_out, UINT_MAX));
             rc = deflate(&zs, flush);
         } while (zs.avail_out == 0 || (flush == Z_FINISH && rc == Z_OK));
     } while (left > 0);
@@ -343,7 +344,9 @@ bool accepts_gzip(std::string_view accept_encoding) {
     return star_q > 0;
 }
 
-static_files::static_files(fs::path root) { reload(std::move(root)); }
+static_files::static_files(fs::path root) {
+    reload(std::move(root));
+}
 
 void static_files::reload() {
     fs::path root;

@@ -60,7 +60,7 @@ class error_budget {
             window_start_ = now;
             errors_ = 0;
         }
-        return ++errors_ <= 5;
+        return ++errors_ <= 20;
     }
 
   private:

@@ -1,0 +1,764 @@
+// The store contract, run against both backends: every STORE_TEST body runs
+// once on SQLite (a temp directory) and once on PostgreSQL (a fresh database
+// in the throwaway test cluster; skipped with a MESSAGE if there is none).
+#include <doctest/doctest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "postgres_fixture.hpp"
+#include "store.hpp"
+
+using namespace parley::server;
+
+namespace {
+
+// Where a test's data lives; open() gives another handle on the same data
+// (a reopened process, or a second node).
+struct backend {
+    virtual ~backend() = default;
+    virtual std::unique_ptr<store> open() = 0;
+};
+
+struct temp_dir {
+    temp_dir() {
+        char tmpl[] = "/tmp/parley-store-XXXXXX";
+        REQUIRE(::mkdtemp(tmpl) != nullptr);
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    std::string path;
+};
+
+struct sqlite_backend : backend {
+    temp_dir dir;
+    std::unique_ptr<store> open() override { return open_sqlite_store(dir.path + "/data"); }
+};
+
+struct postgres_backend : backend {
+    explicit postgres_backend(parley::test::postgres_fixture& pg) : url(pg.create_database()) {}
+    std::unique_ptr<store> open() override { return open_postgres_store(url); }
+    std::string url;
+};
+
+new_conversation convo(std::int64_t now, std::string token = "tok", std::string user = "") {
+    new_conversation c;
+    c.token_hash = std::move(token);
+    c.user_id = std::move(user);
+    c.locale = "en";
+    c.origin = "https://shop.example";
+    c.dialog_state = "{}";
+    c.now = now;
+    return c;
+}
+
+new_message msg(const std::string& conversation, std::string text, std::int64_t now,
+                std::string client_id = "", author_kind author = author_kind::shopper) {
+    new_message m;
+    m.conversation_id = conversation;
+    m.client_id = std::move(client_id);
+    m.author = author;
+    m.text = std::move(text);
+    m.now = now;
+    return m;
+}
+
+}  // namespace
+
+#define STORE_TEST(title, fn)                              \
+    static void fn(backend& b);                            \
+    TEST_CASE("sqlite store: " title) {                    \
+        sqlite_backend b;                                  \
+        fn(b);                                             \
+    }                                                      \
+    TEST_CASE("postgres store: " title) {                  \
+        if (auto* pg = parley::test::postgres_or_skip()) { \
+            postgres_backend b(*pg);                       \
+            fn(b);                                         \
+        }                                                  \
+    }                                                      \
+    static void fn(backend& b)
+
+TEST_CASE("store enum names round-trip") {
+    for (auto s : {conversation_status::bot, conversation_status::queued,
+                   conversation_status::agent, conversation_status::closed}) {
+        CHECK(status_from_name(status_name(s)) == s);
+    }
+    for (auto a : {author_kind::shopper, author_kind::bot, author_kind::agent, author_kind::system,
+                   author_kind::note}) {
+        CHECK(author_from_name(author_name(a)) == a);
+    }
+    for (auto t : {ticket_status::open, ticket_status::answered, ticket_status::closed}) {
+        CHECK(ticket_status_from_name(ticket_status_name(t)) == t);
+    }
+    CHECK(status_name(conversation_status::queued) == "queued");
+    CHECK(author_name(author_kind::note) == "note");
+    CHECK_FALSE(status_from_name("Queued"));
+    CHECK_FALSE(author_from_name(""));
+    CHECK_FALSE(ticket_status_from_name("pending"));
+}
+
+STORE_TEST("create and find conversations", check_create_find) {
+    auto s = b.open();
+    CHECK(s->healthy());
+    auto a = s->create_conversation(convo(1000, "tok-a", "u-1"));
+    auto a2 = s->create_conversation(convo(2000, "tok-a", "u-1"));
+    auto other = s->create_conversation(convo(1500, "tok-b"));
+    CHECK(a.id.size() == 22);
+    CHECK(a.id.find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+          std::string::npos);
+    CHECK(a.id != a2.id);
+    CHECK(a.status == conversation_status::bot);
+    CHECK(a.created_at == 1000);
+
+    auto found = s->find_conversation(a.id);
+    REQUIRE(found);
+    CHECK(found->token_hash == "tok-a");
+    CHECK(found->user_id == "u-1");
+    CHECK(found->locale == "en");
+    CHECK(found->origin == "https://shop.example");
+    CHECK(found->dialog_state == "{}");
+    CHECK(found->status == conversation_status::bot);
+    CHECK(found->last_seq == 0);
+    CHECK(found->updated_at == 1000);
+    CHECK_FALSE(s->find_conversation("nope"));
+
+    auto by_token = s->find_conversation_by_token("tok-a");
+    REQUIRE(by_token);
+    CHECK(by_token->id == a2.id);  // the newest
+    CHECK_FALSE(s->find_conversation_by_token("tok-zzz"));
+
+    auto mine = s->conversations_for_user("u-1");
+    REQUIRE(mine.size() == 2);
+    CHECK(mine[0].id == a2.id);
+    CHECK(mine[1].id == a.id);
+    CHECK(s->conversations_for_user("").empty());  // anonymous is not an identity
+    (void)other;
+
+    const double sentiment = 0.1 + 0.2;  // not exactly representable in few digits
+    s->save_dialog(a.id, R"({"flow":"returns"})", "returns", sentiment, 3000);
+    s->set_identity(a.id, "", "ann@example.com", "Ann", 3100);
+    auto after = s->find_conversation(a.id);
+    REQUIRE(after);
+    CHECK(after->dialog_state == R"({"flow":"returns"})");
+    CHECK(after->intent == "returns");
+    CHECK(after->sentiment == sentiment);
+    CHECK(after->user_id == "u-1");  // empty field left alone
+    CHECK(after->email == "ann@example.com");
+    CHECK(after->name == "Ann");
+    CHECK(after->updated_at == 3100);
+
+    // Text round-trips byte for byte, quotes and CJK included.
+    auto z = s->create_conversation(convo(4000, "tok-'\"; DROP TABLE conversations; --"));
+    s->set_identity(z.id, "u-'2", "", "王小明", 4001);
+    auto zf = s->find_conversation_by_token("tok-'\"; DROP TABLE conversations; --");
+    REQUIRE(zf);
+    CHECK(zf->name == "王小明");
+    CHECK(zf->user_id == "u-'2");
+}
+
+STORE_TEST("list conversations: filters and order", check_list) {
+    auto s = b.open();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(s->create_conversation(convo(1000 + i * 100)).id);
+    // Queued in the order 3, 1, 4 (by queued_at).
+    CHECK(s->enqueue(ids[3], "requested", 5000));
+    CHECK(s->enqueue(ids[1], "frustration", 5100));
+    CHECK(s->enqueue(ids[4], "requested", 5200));
+    CHECK(s->claim(ids[4], "agent-1", 6000));
+
+    auto all = s->list_conversations({});
+    REQUIRE(all.size() == 5);
+    for (int i = 0; i < 5; ++i) CHECK(all[static_cast<std::size_t>(i)].id == ids[4 - i]);
+
+    conversation_filter queued;
+    queued.status = conversation_status::queued;
+    auto q = s->list_conversations(queued);
+    REQUIRE(q.size() == 2);
+    CHECK(q[0].id == ids[3]);  // oldest queued_at first
+    CHECK(q[1].id == ids[1]);
+    CHECK(q[1].handoff_reason == "frustration");
+    CHECK(q[1].queued_at == 5100);
+
+    conversation_filter mine;
+    mine.agent_id = "agent-1";
+    auto m = s->list_conversations(mine);
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].id == ids[4]);
+    CHECK(m[0].status == conversation_status::agent);
+
+    conversation_filter window;
+    window.since = 1100;
+    window.until = 1300;
+    auto w = s->list_conversations(window);
+    REQUIRE(w.size() == 2);
+    CHECK(w[0].id == ids[2]);
+    CHECK(w[1].id == ids[1]);
+
+    conversation_filter limited;
+    limited.limit = 2;
+    auto l = s->list_conversations(limited);
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].id == ids[4]);
+
+    conversation_filter none;
+    none.status = conversation_status::closed;
+    CHECK(s->list_conversations(none).empty());
+}
+
+STORE_TEST("append: concurrent appends from two nodes get gap-free seqs", check_concurrent_append) {
+    auto node_a = b.open();
+    auto node_b = b.open();
+    auto c = node_a->create_conversation(convo(1000));
+    constexpr int threads = 4;
+    constexpr int per_thread = 200;
+    std::vector<std::vector<std::int64_t>> seqs(threads);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            store& s = t % 2 == 0 ? *node_a : *node_b;
+            for (int i = 0; i < per_thread; ++i) {
+                try {
+                    auto r = s.append_message(
+                        msg(c.id, std::to_string(t) + ":" + std::to_string(i), 2000 + i));
+                    if (r.duplicate) ++failures;
+                    seqs[static_cast<std::size_t>(t)].push_back(r.message.seq);
+                } catch (const std::exception&) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    CHECK(failures == 0);
+
+    std::set<std::int64_t> all;
+    for (const auto& v : seqs) {
+        CHECK(std::is_sorted(v.begin(), v.end()));  // each thread sees its own seqs grow
+        all.insert(v.begin(), v.end());
+    }
+    CHECK(all.size() == threads * per_thread);
+    CHECK(*all.begin() == 1);
+    CHECK(*all.rbegin() == threads * per_thread);
+
+    auto stored = node_b->messages_after(c.id, 0, 10000);
+    REQUIRE(stored.size() == threads * per_thread);
+    for (std::size_t i = 0; i < stored.size(); ++i) CHECK(stored[i].seq == std::int64_t(i + 1));
+    // Each thread's messages are stored in the order it sent them.
+    std::vector<int> next(threads, 0);
+    for (const auto& m : stored) {
+        const int t = m.text[0] - '0';
+        CHECK(m.text ==
+              std::to_string(t) + ":" + std::to_string(next[static_cast<std::size_t>(t)]));
+        ++next[static_cast<std::size_t>(t)];
+    }
+    auto conv = node_a->find_conversation(c.id);
+    REQUIRE(conv);
+    CHECK(conv->last_seq == threads * per_thread);
+}
+
+STORE_TEST("append: client_id makes retries idempotent", check_idempotent) {
+    auto s = b.open();
+    auto c = s->create_conversation(convo(1000));
+    auto first = s->append_message(msg(c.id, "where is my order?", 2000, "c-1"));
+    CHECK_FALSE(first.duplicate);
+    CHECK(first.message.seq == 1);
+    auto retry = s->append_message(msg(c.id, "a different text", 2500, "c-1"));
+    CHECK(retry.duplicate);
+    CHECK(retry.message.seq == 1);
+    CHECK(retry.message.text == "where is my order?");
+    CHECK(retry.message.created_at == 2000);
+    CHECK(retry.message.client_id == "c-1");
+    CHECK(s->find_conversation(c.id)->last_seq == 1);
+
+    // Empty client_ids are never deduplicated.
+    CHECK(s->append_message(msg(c.id, "hi", 3000)).message.seq == 2);
+    CHECK(s->append_message(msg(c.id, "hi", 3000)).message.seq == 3);
+    // The same client_id in another conversation is a different message.
+    auto other = s->create_conversation(convo(1000));
+    auto o = s->append_message(msg(other.id, "x", 3000, "c-1"));
+    CHECK_FALSE(o.duplicate);
+    CHECK(o.message.seq == 1);
+
+    // Eight concurrent retries of one message through two nodes: stored once.
+    auto s2 = b.open();
+    std::atomic<int> originals{0};
+    std::atomic<int> errors{0};
+    std::vector<std::int64_t> got(8);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 8; ++t) {
+        pool.emplace_back([&, t] {
+            try {
+                auto r = (t % 2 ? *s : *s2).append_message(msg(c.id, "retry", 4000, "c-race"));
+                if (!r.duplicate) ++originals;
+                got[static_cast<std::size_t>(t)] = r.message.seq;
+            } catch (const std::exception&) {
+                ++errors;
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    CHECK(errors == 0);
+    CHECK(originals == 1);
+    for (auto seq : got) CHECK(seq == 4);
+    CHECK(s->find_conversation(c.id)->last_seq == 4);
+
+    CHECK_THROWS_AS(s->append_message(msg("no-such-conversation", "x", 1)), store_error);
+}
+
+STORE_TEST("messages_after pages and keeps every field", check_messages_after) {
+    auto s = b.open();
+    auto c = s->create_conversation(convo(1000));
+    for (int i = 1; i <= 10; ++i) s->append_message(msg(c.id, "m" + std::to_string(i), 1000 + i));
+    new_message note = msg(c.id, "VIP customer", 2000, "a-1", author_kind::note);
+    note.agent_id = "agent-7";
+    note.payload = R"({"k":1})";
+    s->append_message(note);
+
+    auto page = s->messages_after(c.id, 3, 4);
+    REQUIRE(page.size() == 4);
+    CHECK(page[0].seq == 4);
+    CHECK(page[0].text == "m4");
+    CHECK(page[3].seq == 7);
+    CHECK(s->messages_after(c.id, 11).empty());
+    auto last = s->messages_after(c.id, 10);
+    REQUIRE(last.size() == 1);
+    CHECK(last[0].author == author_kind::note);
+    CHECK(last[0].agent_id == "agent-7");
+    CHECK(last[0].payload == R"({"k":1})");
+    CHECK(last[0].client_id == "a-1");
+    CHECK(last[0].created_at == 2000);
+    CHECK(last[0].conversation_id == c.id);
+    CHECK(s->messages_after("unknown", 0).empty());
+    auto conv = s->find_conversation(c.id);
+    CHECK(conv->updated_at == 2000);
+    CHECK(conv->last_seq == 11);
+}
+
+STORE_TEST("enqueue and claim: exactly one of two nodes wins", check_claim_race) {
+    auto node_a = b.open();
+    auto node_b = b.open();
+    for (int round = 0; round < 20; ++round) {
+        auto c = node_a->create_conversation(convo(1000 + round));
+        CHECK(node_b->enqueue(c.id, "requested", 2000));
+        CHECK_FALSE(node_a->enqueue(c.id, "requested", 2001));  // already queued
+        std::atomic<bool> go{false};
+        bool won_a = false;
+        bool won_b = false;
+        std::thread ta([&] {
+            while (!go) std::this_thread::yield();
+            won_a = node_a->claim(c.id, "agent-a", 3000);
+        });
+        std::thread tb([&] {
+            while (!go) std::this_thread::yield();
+            won_b = node_b->claim(c.id, "agent-b", 3000);
+        });
+        go = true;
+        ta.join();
+        tb.join();
+        CHECK(won_a != won_b);
+        auto after = node_a->find_conversation(c.id);
+        REQUIRE(after);
+        CHECK(after->status == conversation_status::agent);
+        CHECK(after->agent_id == (won_a ? "agent-a" : "agent-b"));
+        CHECK(after->claimed_at == 3000);
+    }
+    auto fresh = node_a->create_conversation(convo(5000));
+    CHECK_FALSE(node_a->claim(fresh.id, "agent-a", 5001));  // bot, not queued
+    CHECK_FALSE(node_a->claim("no-such", "agent-a", 5001));
+    CHECK_FALSE(node_a->enqueue("no-such", "requested", 5001));
+}
+
+STORE_TEST("transfer, close, csat, reopen", check_lifecycle) {
+    auto s = b.open();
+    auto c = s->create_conversation(convo(1000));
+    CHECK_FALSE(s->transfer(c.id, "anna", "bob", 1500));  // nobody owns it yet
+    REQUIRE(s->enqueue(c.id, "requested", 2000));
+    REQUIRE(s->claim(c.id, "anna", 3000));
+    CHECK_FALSE(s->transfer(c.id, "bob", "carl", 3500));  // only the owner transfers
+    CHECK_FALSE(s->transfer(c.id, "anna", "", 3500));
+    CHECK(s->transfer(c.id, "anna", "bob", 4000));
+    CHECK(s->find_conversation(c.id)->agent_id == "bob");
+
+    CHECK(s->close(c.id, 5000));
+    CHECK_FALSE(s->close(c.id, 5001));
+    auto closed = s->find_conversation(c.id);
+    CHECK(closed->status == conversation_status::closed);
+    CHECK(closed->agent_id == "");
+    CHECK(closed->closed_at == 5000);
+
+    CHECK_FALSE(s->set_csat(c.id, 0, "", 6000));
+    CHECK_FALSE(s->set_csat(c.id, 6, "", 6000));
+    CHECK(s->set_csat(c.id, 5, "great help", 6000));
+    CHECK_FALSE(s->set_csat(c.id, 1, "changed my mind", 6001));  // once per conversation
+    auto rated = s->find_conversation(c.id);
+    CHECK(rated->csat_score == 5);
+    CHECK(rated->csat_comment == "great help");
+    CHECK_FALSE(s->set_csat("no-such", 5, "", 6000));
+
+    s->reopen(c.id, 7000);
+    auto again = s->find_conversation(c.id);
+    CHECK(again->status == conversation_status::bot);
+    CHECK(again->agent_id == "");
+    CHECK(again->handoff_reason == "");
+    CHECK(again->updated_at == 7000);
+    CHECK(s->enqueue(c.id, "frustration", 8000));
+    CHECK(s->find_conversation(c.id)->queued_at == 8000);
+    CHECK(s->close(c.id, 9000));  // a queued conversation can be closed too
+}
+
+STORE_TEST("agents and sign-in sessions", check_agents) {
+    auto s = b.open();
+    agent_record a;
+    a.email = "Anna@Shop.EXAMPLE";
+    a.name = "Anna";
+    a.password_hash = "$argon2id$v=19$fake";
+    a.role = agent_role::admin;
+    a.created_at = 1000;
+    auto stored = s->ensure_agent(a);
+    CHECK(stored.email == "anna@shop.example");
+    CHECK_FALSE(stored.id.empty());
+    CHECK(stored.role == agent_role::admin);
+    CHECK(stored.password_hash == a.password_hash);
+
+    agent_record dup = a;
+    dup.email = "anna@shop.example";
+    dup.name = "Someone Else";
+    dup.role = agent_role::agent;
+    auto again = s->ensure_agent(dup);  // existing email: left alone
+    CHECK(again.id == stored.id);
+    CHECK(again.name == "Anna");
+    CHECK(again.role == agent_role::admin);
+
+    agent_record bob;
+    bob.id = "agent-bob";
+    bob.email = "bob@shop.example";
+    bob.name = "Bob";
+    auto bob_stored = s->ensure_agent(bob);
+    CHECK(bob_stored.id == "agent-bob");
+    CHECK(bob_stored.role == agent_role::agent);
+
+    auto by_email = s->find_agent_by_email("ANNA@shop.example");
+    REQUIRE(by_email);
+    CHECK(by_email->id == stored.id);
+    CHECK_FALSE(s->find_agent_by_email("nobody@shop.example"));
+    REQUIRE(s->find_agent("agent-bob"));
+    CHECK(s->find_agent("agent-bob")->name == "Bob");
+    CHECK_FALSE(s->find_agent("nope"));
+    auto all = s->list_agents();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].email == "anna@shop.example");
+    CHECK(all[1].email == "bob@shop.example");
+
+    s->create_auth_session({"hash-1", stored.id, "csrf-1", 10'000});
+    auto found = s->find_auth_session("hash-1", 9'999);
+    REQUIRE(found);
+    CHECK(found->agent_id == stored.id);
+    CHECK(found->csrf_token == "csrf-1");
+    CHECK(found->expires_at == 10'000);
+    CHECK_FALSE(s->find_auth_session("hash-1", 10'000));  // expired
+    CHECK_FALSE(s->find_auth_session("hash-2", 0));
+    s->delete_auth_session("hash-1");
+    CHECK_FALSE(s->find_auth_session("hash-1", 0));
+    s->delete_auth_session("hash-1");  // deleting twice is fine
+    CHECK_THROWS_AS(s->create_auth_session({"hash-3", "no-such-agent", "c", 1}), store_error);
+}
+
+STORE_TEST("tickets", check_tickets) {
+    auto s = b.open();
+    auto c = s->create_conversation(convo(1000));
+    ticket_record t;
+    t.conversation_id = c.id;
+    t.email = "ann@example.com";
+    t.message = "my parcel never came";
+    t.created_at = 1000;
+    t.due_at = 90'000;
+    auto t1 = s->create_ticket(t);
+    t.due_at = 50'000;
+    t.message = "second";
+    auto t2 = s->create_ticket(t);
+    ticket_record loose;
+    loose.email = "bob@example.com";
+    loose.message = "no conversation";
+    loose.created_at = 1100;
+    loose.due_at = 70'000;
+    auto t3 = s->create_ticket(loose);
+    CHECK(t1.id > 0);
+    CHECK(t2.id > t1.id);
+    CHECK(t3.id > t2.id);
+
+    auto f = s->find_ticket(t1.id);
+    REQUIRE(f);
+    CHECK(f->message == "my parcel never came");
+    CHECK(f->email == "ann@example.com");
+    CHECK(f->status == ticket_status::open);
+    CHECK(f->due_at == 90'000);
+    CHECK_FALSE(s->find_ticket(987654));
+
+    auto open = s->list_tickets(ticket_status::open);
+    REQUIRE(open.size() == 3);
+    CHECK(open[0].id == t2.id);  // most urgent first
+    CHECK(open[1].id == t3.id);
+    CHECK(open[2].id == t1.id);
+    CHECK(s->list_tickets(ticket_status::open, 1).size() == 1);
+
+    auto mine = s->tickets_for_conversation(c.id);
+    REQUIRE(mine.size() == 2);
+    CHECK(mine[0].id == t1.id);
+    CHECK(s->tickets_for_conversation("").empty());
+
+    CHECK(s->answer_ticket(t1.id, "It ships tomorrow.", "agent-1", 5000));
+    CHECK_FALSE(s->answer_ticket(t1.id, "Second answer", "agent-2", 5001));  // first one wins
+    CHECK_FALSE(s->answer_ticket(987654, "x", "agent-1", 5000));
+    auto answered = s->find_ticket(t1.id);
+    CHECK(answered->status == ticket_status::answered);
+    CHECK(answered->answer == "It ships tomorrow.");
+    CHECK(answered->answered_by == "agent-1");
+    CHECK(answered->answered_at == 5000);
+
+    CHECK(s->set_ticket_status(t2.id, ticket_status::closed, 6000));
+    CHECK_FALSE(s->set_ticket_status(987654, ticket_status::closed, 6000));
+    CHECK(s->list_tickets(ticket_status::open).size() == 1);
+    CHECK(s->list_tickets(ticket_status::answered).size() == 1);
+    auto every = s->list_tickets(std::nullopt);
+    REQUIRE(every.size() == 3);
+    CHECK(every[0].id == t3.id);  // newest first
+}
+
+STORE_TEST("canned replies", check_canned) {
+    auto s = b.open();
+    CHECK(s->list_canned().empty());
+    auto a = s->add_canned("Greeting", "Hi! How can I help?");
+    auto b2 = s->add_canned("退货", "请提供订单号。");
+    CHECK(b2.id > a.id);
+    auto all = s->list_canned();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].title == "Greeting");
+    CHECK(all[1].text == "请提供订单号。");
+}
+
+STORE_TEST("retention and GDPR erasure remove messages and tickets", check_privacy) {
+    auto s = b.open();
+    auto old_conv = s->create_conversation(convo(1000, "tok-old"));
+    auto new_conv = s->create_conversation(convo(1000, "tok-new"));
+    s->append_message(msg(old_conv.id, "old", 1100));
+    s->append_message(msg(new_conv.id, "new", 9000));
+    ticket_record t;
+    t.conversation_id = old_conv.id;
+    t.created_at = 1200;
+    auto old_ticket = s->create_ticket(t);
+    t.conversation_id = new_conv.id;
+    auto new_ticket = s->create_ticket(t);
+
+    CHECK(s->delete_older_than(5000) == 1);
+    CHECK_FALSE(s->find_conversation(old_conv.id));
+    CHECK(s->messages_after(old_conv.id, 0).empty());
+    CHECK_FALSE(s->find_ticket(old_ticket.id));
+    CHECK(s->find_conversation(new_conv.id));
+    CHECK(s->messages_after(new_conv.id, 0).size() == 1);
+    CHECK(s->find_ticket(new_ticket.id));
+    CHECK(s->delete_older_than(5000) == 0);
+
+    // GDPR: a verified user's conversations (on every device) and tickets.
+    auto u1 = s->create_conversation(convo(10'000, "tok-u1", "u-42"));
+    auto u2 = s->create_conversation(convo(11'000, "tok-u2", "u-42"));
+    auto anon = s->create_conversation(convo(12'000, "tok-anon"));
+    auto bystander = s->create_conversation(convo(12'000, "tok-other", "u-7"));
+    s->append_message(msg(u1.id, "my address is …", 10'100));
+    s->append_message(msg(anon.id, "hello", 12'100));
+    s->append_message(msg(bystander.id, "hello", 12'100));
+    ticket_record ut;
+    ut.user_id = "u-42";
+    ut.email = "u42@example.com";
+    ut.created_at = 10'200;
+    auto user_ticket = s->create_ticket(ut);  // no conversation, still theirs
+    ticket_record ct;
+    ct.conversation_id = u2.id;
+    ct.created_at = 11'100;
+    auto conv_ticket = s->create_ticket(ct);
+    ticket_record bt;
+    bt.user_id = "u-7";
+    bt.created_at = 12'200;
+    auto bystander_ticket = s->create_ticket(bt);
+
+    CHECK(s->delete_shopper("", "") == 0);
+    CHECK(s->delete_shopper("u-42", "") == 2);
+    CHECK_FALSE(s->find_conversation(u1.id));
+    CHECK_FALSE(s->find_conversation(u2.id));
+    CHECK(s->messages_after(u1.id, 0).empty());
+    CHECK_FALSE(s->find_ticket(user_ticket.id));
+    CHECK_FALSE(s->find_ticket(conv_ticket.id));
+    CHECK(s->conversations_for_user("u-42").empty());
+
+    CHECK(s->delete_shopper("", "tok-anon") == 1);  // anonymous: by token hash
+    CHECK_FALSE(s->find_conversation(anon.id));
+    CHECK(s->messages_after(anon.id, 0).empty());
+
+    CHECK(s->find_conversation(bystander.id));
+    CHECK(s->messages_after(bystander.id, 0).size() == 1);
+    CHECK(s->find_ticket(bystander_ticket.id));
+    CHECK(s->find_conversation(new_conv.id));
+}
+
+STORE_TEST("reopening keeps everything and migrations run once", check_reopen) {
+    std::string id;
+    std::int64_t ticket_id = 0;
+    {
+        auto s = b.open();
+        auto c = s->create_conversation(convo(1000, "tok-durable", "u-1"));
+        id = c.id;
+        s->append_message(msg(id, "one", 1100, "c-1"));
+        s->append_message(msg(id, "two", 1200, "c-2"));
+        s->enqueue(id, "requested", 1300);
+        agent_record a;
+        a.email = "anna@shop.example";
+        s->ensure_agent(a);
+        ticket_record t;
+        t.conversation_id = id;
+        t.created_at = 1400;
+        ticket_id = s->create_ticket(t).id;
+        s->add_canned("Hi", "Hello!");
+    }
+    for (int i = 0; i < 3; ++i) {
+        auto s = b.open();
+        auto c = s->find_conversation(id);
+        REQUIRE(c);
+        CHECK(c->status == conversation_status::queued);
+        CHECK(c->last_seq == 2);
+        auto ms = s->messages_after(id, 0);
+        REQUIRE(ms.size() == 2);
+        CHECK(ms[1].text == "two");
+        CHECK(s->append_message(msg(id, "two again", 2000, "c-2")).duplicate);
+        CHECK(s->find_agent_by_email("anna@shop.example"));
+        CHECK(s->find_ticket(ticket_id));
+        CHECK(s->list_canned().size() == 1);
+    }
+    // Opening a second instance concurrently (a second node) also works.
+    auto s1 = b.open();
+    auto s2 = b.open();
+    CHECK(s1->find_conversation(id));
+    CHECK(s2->find_conversation(id));
+}
+
+TEST_CASE("sqlite store: file layout, schema_version, WAL") {
+    temp_dir dir;
+    const std::string data = dir.path + "/nested/data";
+    { auto s = open_sqlite_store(data); }
+    { auto s = open_sqlite_store(data); }
+    REQUIRE(std::filesystem::exists(data + "/parley.db"));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((data + "/parley.db").c_str(), &db) == SQLITE_OK);
+    auto scalar = [&](const char* sql) {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+        std::string v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return v;
+    };
+    CHECK(scalar("SELECT count(*) FROM schema_version") ==
+          scalar("SELECT max(version) FROM schema_version"));
+    CHECK(scalar("SELECT count(*) FROM schema_version WHERE version = 1") == "1");
+    CHECK(scalar("PRAGMA journal_mode") == "wal");
+    sqlite3_close(db);
+    CHECK(open_sqlite_store(data)->kind() == "sqlite");
+}
+
+TEST_CASE("sqlite store: an acknowledged append survives kill -9") {
+    temp_dir dir;
+    const std::string data = dir.path + "/data";
+    std::string id;
+    {
+        auto s = open_sqlite_store(data);
+        id = s->create_conversation(convo(1000)).id;
+    }
+    int pipefd[2];
+    REQUIRE(::pipe(pipefd) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        // Child: append, report the seq (the "ack"), then die without any
+        // cleanup: no destructor, no checkpoint, no close.
+        ::close(pipefd[0]);
+        auto s = open_sqlite_store(data);
+        std::int64_t seq = 0;
+        for (int i = 0; i < 50; ++i) seq = s->append_message(msg(id, "m", 2000 + i)).message.seq;
+        (void)!::write(pipefd[1], &seq, sizeof seq);
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(1);
+    }
+    ::close(pipefd[1]);
+    std::int64_t acked = 0;
+    CHECK(::read(pipefd[0], &acked, sizeof acked) == sizeof acked);
+    ::close(pipefd[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(acked == 50);
+    auto s = open_sqlite_store(data);
+    CHECK(s->messages_after(id, 0).size() == 50);
+    CHECK(s->find_conversation(id)->last_seq == 50);
+}
+
+TEST_CASE("sqlite store: unusable directory is a store_error") {
+    CHECK_THROWS_AS(open_sqlite_store("/proc/parley-cannot-create-this"), store_error);
+}
+
+TEST_CASE("postgres store: schema_version, concurrent first start, reconnect") {
+    auto* pg = parley::test::postgres_or_skip();
+    if (!pg) return;
+    const std::string url = pg->create_database();
+    // Four nodes start at once on an empty database: the advisory lock lets
+    // one migrate while the others wait, and nobody fails.
+    std::atomic<int> failures{0};
+    std::vector<std::unique_ptr<store>> nodes(4);
+    std::vector<std::thread> starters;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        starters.emplace_back([&, i] {
+            try {
+                nodes[i] = open_postgres_store(url);
+            } catch (const std::exception& e) {
+                ++failures;
+                MESSAGE("open failed: " << e.what());
+            }
+        });
+    }
+    for (auto& t : starters) t.join();
+    REQUIRE(failures == 0);
+    CHECK(nodes[0]->kind() == "postgresql");
+    nodes.clear();
+    { auto again = open_postgres_store(url); }
+
+    PGconn* c = PQconnectdb(url.c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c, "SELECT count(*), max(version) FROM schema_version");
+    REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    CHECK(std::string(PQgetvalue(r, 0, 0)) == std::string(PQgetvalue(r, 0, 1)));
+    PQclear(r);
+    PQfinish(c);
+
+    // The server restarts under a running store: each pooled connection is
+    // reset on its first failure and the operation retried.
+    auto s = open_postgres_store(url);
+    auto conv = s->create_conversation(convo(1000));
+    pg->restart();
+    for (int i = 0; i < 8; ++i) {  // more than the pool size: every connection
+        CHECK(s->append_message(msg(conv.id, "after restart", 2000 + i)).message.seq == i + 1);
+    }
+    CHECK(s->healthy());
+
+    CHECK_THROWS_AS(open_postgres_store(pg->url_for("no_such_database")), store_error);
+}

@@ -1,0 +1,434 @@
+// End-to-end test of the agent console against a real `parley serve`
+// (bundled demo shop, fresh SQLite data directory), driven through Debian's
+// Chromium, with a scripted shopper speaking the shopper WebSocket protocol.
+// Every wait is on a condition; nothing sleeps.
+import { test as base, expect, type Page } from "@playwright/test";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import WebSocket from "ws";
+
+type Frame = Record<string, unknown>;
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const PARLEY = process.env["PARLEY_BIN"] ?? path.join(ROOT, "build", "server", "parley");
+const AGENT = { email: "agent@demo.shop", password: "demo-agent" };
+const ADMIN = { email: "admin@demo.shop", password: "demo-admin" };
+
+// ---------------------------------------------------------------------------
+// The server, one per worker
+
+interface Server {
+  url: string;
+  output: () => string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`parley serve exited (${proc.exitCode ?? proc.signalCode}) before it was healthy:\n${output()}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`parley serve not healthy after 30 s:\n${output()}`);
+    await new Promise<void>((resolve) => {
+      // Poll again on the next server output or after a short interval.
+      const t = setTimeout(resolve, 100);
+      proc.stdout?.once("data", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+/**
+ * The demo shop keeps business hours (Europe/Berlin), and a handoff outside them
+ * goes to the offline form instead of the queue. To be independent of the wall
+ * clock the shop must be open around the clock (no `business_hours`). First
+ * choice: the admin applies that config with PUT /api/config. Returns the
+ * config to restart with when the server does not accept PUT, else null.
+ */
+async function openAroundTheClock(url: string): Promise<Record<string, unknown> | null> {
+  const login = await fetch(`${url}/api/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: url },
+    body: JSON.stringify(ADMIN),
+  });
+  if (login.status !== 200) throw new Error(`admin sign-in failed: ${login.status} ${await login.text()}`);
+  const { csrf } = (await login.json()) as { csrf: string };
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const headers = { Cookie: cookie, Origin: url, Accept: "application/json" };
+  const got = await fetch(`${url}/api/config`, { headers });
+  if (got.status !== 200) throw new Error(`GET /api/config: ${got.status} ${await got.text()}`);
+  const config = (await got.json()) as Record<string, unknown>;
+  delete config["business_hours"];
+  const put = await fetch(`${url}/api/config`, {
+    method: "PUT",
+    headers: { ...headers, "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(config),
+  });
+  await fetch(`${url}/api/logout`, { method: "POST", headers: { ...headers, "X-CSRF-Token": csrf } });
+  if (put.status >= 200 && put.status < 300) return null;
+  if (put.status === 404 || put.status === 405) return config;
+  throw new Error(`PUT /api/config: ${put.status} ${await put.text()}`);
+}
+
+interface Running {
+  proc: ChildProcess;
+  log: () => string;
+}
+
+async function start(port: number, data: string, config: string | null): Promise<Running> {
+  const args = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data", data];
+  if (config) args.push("--config", config);
+  if (process.env["PARLEY_WWW"]) args.push("--www", process.env["PARLEY_WWW"]);
+  const proc = spawn(PARLEY, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const collect = (b: Buffer) => {
+    log += b.toString();
+    if (log.length > 100_000) log = log.slice(-50_000);
+  };
+  proc.stdout?.on("data", collect);
+  proc.stderr?.on("data", collect);
+  try {
+    await waitHealthy(`http://127.0.0.1:${port}`, proc, () => log);
+  } catch (e) {
+    await stop(proc);
+    throw e;
+  }
+  return { proc, log: () => log };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  proc.kill("SIGTERM");
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const test = base.extend<{ shopper: ShopperFactory }, { server: Server }>({
+  server: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      if (!fs.existsSync(PARLEY)) throw new Error(`${PARLEY} is missing: build it first (scripts/build.sh)`);
+      const port = await freePort();
+      const data = fs.mkdtempSync(path.join(os.tmpdir(), "parley-web-"));
+      const url = `http://127.0.0.1:${port}`;
+      let running: Running | null = null;
+      try {
+        // Bundled demo shop: creates the demo accounts in the fresh data directory.
+        running = await start(port, data, null);
+        const restartWith = await openAroundTheClock(url);
+        if (restartWith) {
+          // No PUT /api/config on this server: restart on the same data (the demo
+          // accounts are stored there) with the demo config minus business hours.
+          await stop(running.proc);
+          const file = path.join(data, "always-open.json");
+          fs.writeFileSync(file, JSON.stringify(restartWith));
+          running = await start(port, data, file);
+        }
+        await use({ url, output: running.log });
+      } finally {
+        if (running) await stop(running.proc);
+        fs.rmSync(data, { recursive: true, force: true });
+      }
+    },
+    { scope: "worker" },
+  ],
+  shopper: async ({ server }, use) => {
+    const open: Shopper[] = [];
+    await use(async () => {
+      const s = await Shopper.connect(server.url);
+      open.push(s);
+      return s;
+    });
+    for (const s of open) s.close();
+  },
+});
+
+// ---------------------------------------------------------------------------
+// A scripted shopper on /ws/shopper
+
+type ShopperFactory = () => Promise<Shopper>;
+
+interface Waiter {
+  pred: (f: Frame) => boolean;
+  resolve: (f: Frame) => void;
+  reject: (e: Error) => void;
+}
+
+class Shopper {
+  readonly frames: Frame[] = [];
+  private waiters: Waiter[] = [];
+  private closed: Error | null = null;
+  private seq = 0;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      let f: Frame;
+      try {
+        f = JSON.parse(data.toString()) as Frame;
+      } catch {
+        return;
+      }
+      this.frames.push(f);
+      for (const w of [...this.waiters]) {
+        if (w.pred(f)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(f);
+        }
+      }
+    });
+    ws.on("close", (code, reason) => {
+      this.closed = new Error(`shopper socket closed (${code} ${reason.toString()})`);
+      for (const w of this.waiters) w.reject(this.closed);
+      this.waiters = [];
+    });
+  }
+
+  static connect(url: string): Promise<Shopper> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws/shopper`, { headers: { Origin: url } });
+      const s = new Shopper(ws);
+      ws.once("open", () => resolve(s));
+      ws.once("error", reject);
+      ws.once("unexpected-response", (req, res) => {
+        req.destroy();
+        reject(new Error(`shopper upgrade refused: ${res.statusCode}`));
+      });
+    });
+  }
+
+  send(frame: Frame): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends a chat message and waits for its ack; returns the stored id. */
+  async say(text: string): Promise<number> {
+    const clientId = `c-test-${++this.seq}-${Date.now()}`;
+    this.send({ type: "message", client_id: clientId, text });
+    const ack = await this.waitFor((f) => f["type"] === "ack" && f["client_id"] === clientId, `ack of "${text}"`);
+    return Number(ack["id"]);
+  }
+
+  /** Resolves with the first frame (already received or future) matching `pred`. */
+  waitFor(pred: (f: Frame) => boolean, what: string, timeoutMs = 10_000): Promise<Frame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise<Frame>((resolve, reject) => {
+      const w: Waiter = {
+        pred,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`shopper: timed out waiting for ${what}; frames so far:\n${this.frames.map((f) => JSON.stringify(f)).join("\n")}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Console helpers
+
+async function signIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/console`);
+  await page.getByRole("textbox", { name: "Email" }).fill(AGENT.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(AGENT.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("status", { name: "Connection status" })).toHaveText(/^Connected/);
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+test.afterEach(async ({ server }, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach("parley-serve.log", { body: server.output(), contentType: "text/plain" });
+  }
+});
+
+test("unauthenticated REST and WebSocket access is refused", async ({ server, request }) => {
+  const res = await request.get(`${server.url}/api/conversations`);
+  expect(res.status()).toBe(401);
+  const me = await request.get(`${server.url}/api/me`);
+  expect(me.status()).toBe(401);
+  const status = await new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}/ws/agent`, { headers: { Origin: server.url } });
+    ws.once("unexpected-response", (req, r) => {
+      req.destroy();
+      resolve(r.statusCode ?? 0);
+    });
+    ws.once("open", () => {
+      ws.close();
+      reject(new Error("agent socket opened without a session"));
+    });
+    ws.once("error", () => undefined);
+  });
+  expect(status).toBe(401);
+});
+
+test("a wrong password shows an error and keeps the form (keyboard only)", async ({ page, server }) => {
+  await page.goto(`${server.url}/console`);
+  const email = page.getByRole("textbox", { name: "Email" });
+  await expect(email).toBeFocused();
+  await page.keyboard.type(AGENT.email);
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("textbox", { name: "Password" })).toBeFocused();
+  await page.keyboard.type("not-the-password");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("alert")).toContainText("Sign-in failed");
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Waiting conversations" })).toBeHidden();
+});
+
+test("agent takes over a handed-off conversation end to end", async ({ page, server, shopper }) => {
+  await signIn(page, server.url);
+
+  // The session survives a reload (GET /api/me).
+  await page.reload();
+  await expect(page.getByRole("status", { name: "Connection status" })).toHaveText(/^Connected/);
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+
+  // A shopper arrives, gets the greeting and asks for a human.
+  const s = await shopper();
+  s.send({ type: "hello", token: null, last_id: 0, locale: "en" });
+  const welcome = await s.waitFor((f) => f["type"] === "welcome", "welcome");
+  expect(typeof welcome["token"]).toBe("string");
+  await s.waitFor((f) => f["type"] === "message" && f["author"] === "bot", "the bot's greeting");
+  const handoffText = "I want to talk to a human";
+  await s.say(handoffText);
+  const handoff = await s.waitFor(
+    (f) => (f["type"] === "status" && f["status"] === "queued") || f["type"] === "offline",
+    "status queued",
+  );
+  expect(handoff, "the handoff should queue the conversation while an agent is online").toMatchObject({
+    type: "status",
+    status: "queued",
+  });
+
+  // It shows up in the live queue with the shopper's last message.
+  const waiting = page.getByRole("list", { name: "Waiting conversations" });
+  const item = waiting.getByRole("listitem").filter({ hasText: handoffText });
+  await expect(item).toBeVisible();
+  await item.getByRole("button", { name: "Claim" }).click();
+
+  // Claimed: it moves to "My conversations"; the transcript and composer are ready.
+  await expect(page.getByRole("list", { name: "My conversations" }).getByRole("listitem").filter({ hasText: handoffText })).toBeVisible();
+  await expect(waiting.getByRole("listitem").filter({ hasText: handoffText })).toHaveCount(0);
+  const log = page.getByRole("log");
+  await expect(log.locator('[data-author="shopper"]').filter({ hasText: handoffText })).toBeVisible();
+  await expect(log.locator('[data-author="bot"]').first()).toBeVisible();
+  await s.waitFor((f) => f["type"] === "status" && f["status"] === "agent", "status agent");
+
+  // The agent replies; the shopper receives it; the console marks it sent.
+  const replyText = "Hi, I'm with the Northwind team. How can I help?";
+  const reply = page.getByRole("textbox", { name: "Reply" });
+  await expect(reply).toBeEnabled();
+  await reply.fill(replyText);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  const agentMsg = await s.waitFor((f) => f["type"] === "message" && f["author"] === "agent" && f["text"] === replyText, "the agent's reply");
+  const sent = log.locator('[data-author="agent"]').filter({ hasText: replyText });
+  await expect(sent).toHaveCount(1);
+  await expect(sent).toHaveAttribute("data-state", "sent");
+  await expect(sent).toHaveAttribute("data-id", String(agentMsg["id"]));
+
+  // Typing and read receipts from the shopper show up.
+  s.send({ type: "typing", on: true });
+  await expect(page.getByText("Shopper is typing…")).toBeVisible();
+  s.send({ type: "read", id: Number(agentMsg["id"]) });
+  await expect(sent).toHaveAttribute("data-read", "true");
+  await expect(sent.locator(".msg-state")).toHaveText("Read");
+
+  // The shopper answers; it appears in the console's log (once).
+  const shopperText = "The zip of my jacket broke after one week";
+  await s.say(shopperText);
+  await expect(log.locator('[data-author="shopper"]').filter({ hasText: shopperText })).toHaveCount(1);
+  await expect(page.getByText("Shopper is typing…")).toBeHidden();
+
+  // An internal note is shown to agents only.
+  const noteText = "Internal: offer a free repair, loyal customer";
+  await page.getByRole("textbox", { name: "Note" }).fill(noteText);
+  await page.getByRole("button", { name: "Add note" }).click();
+  const note = log.locator('[data-author="note"]').filter({ hasText: noteText });
+  await expect(note).toHaveCount(1);
+  await expect(note).toHaveAttribute("data-state", "sent");
+
+  // Closing asks the shopper for a rating; the rating reaches the console.
+  await page.getByRole("button", { name: "Close conversation" }).click();
+  await s.waitFor((f) => f["type"] === "csat_request", "csat_request");
+  s.send({ type: "csat", score: 5, comment: "Quick and friendly" });
+  await expect(page.getByText("5 / 5").first()).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "Reply" })).toBeDisabled();
+
+  // The note never reached the shopper.
+  expect(s.frames.filter((f) => JSON.stringify(f).includes(noteText))).toEqual([]);
+  expect(s.frames.filter((f) => f["type"] === "message" && f["author"] === "note")).toEqual([]);
+
+  // Sign out returns to the form.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+});
+
+test("an offline ticket is answered from the Tickets tab", async ({ page, server, shopper }) => {
+  await signIn(page, server.url);
+  const s = await shopper();
+  s.send({ type: "hello", token: null, last_id: 0, locale: "en" });
+  await s.waitFor((f) => f["type"] === "welcome", "welcome");
+  const question = "Can you ship the Tundra parka to Iceland?";
+  s.send({ type: "ticket", email: "ann@example.com", message: question });
+  const ticket = await s.waitFor((f) => f["type"] === "ticket", "ticket confirmation");
+  expect(ticket["status"]).toBe("open");
+
+  await page.getByRole("tab", { name: /Tickets/ }).click();
+  const item = page.getByRole("list", { name: "Tickets" }).getByRole("listitem").filter({ hasText: question });
+  await expect(item).toBeVisible();
+  await expect(item).toContainText("Due in");
+  await item.getByRole("button", { name: "Answer" }).click();
+  const answer = "Yes: Iceland takes 5–10 working days, duties paid on arrival.";
+  await page.getByRole("textbox", { name: "Ticket answer" }).fill(answer);
+  await page.getByRole("button", { name: "Send answer" }).click();
+  await expect(item).toContainText("answered");
+
+  // The shopper is told: a ticket update or the answer as an agent message.
+  await s.waitFor(
+    (f) => (f["type"] === "ticket" && f["status"] === "answered") || (f["type"] === "message" && f["author"] === "agent" && f["text"] === answer),
+    "the ticket's answer",
+  );
+});
