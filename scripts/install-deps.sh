@@ -4,11 +4,16 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config doctest-dev nlohmann-json3-dev libboost1.81-dev python3 jq emscripten
   libsqlite3-dev libpq-dev postgresql libsodium-dev zlib1g-dev libhowardhinnant-date-dev tzdata
-  nodejs chromium)
+  chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node may come from Debian (nodejs + npm) or from NodeSource (one nodejs
+# package with npm inside, which conflicts with Debian's npm): only ask apt
+# for what is really missing.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   sudo_cmd=""

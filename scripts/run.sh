@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the product with the bundled demo shop. Until `parley serve` lands
-# (issue 3) this is the terminal chat over the same core: `parley chat`.
+# Runs the product: `parley serve` with the bundled demo shop on embedded
+# SQLite under ./parley-data (extra arguments go to `parley serve`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" >&2
-exec "$root/build/server/parley" chat "$@"
+cd "$root"
+exec "$root/build/server/parley" serve "$@"

@@ -40,14 +40,15 @@ agent_session::~agent_session() {
 
 void agent_session::run(http::request<http::string_body> req) {
     configure_websocket(ws_);
-    ws_.async_accept(req,
-                     beast::bind_front_handler(&agent_session::on_accept, shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&agent_session::on_accept, shared_from_this()));
 }
 
 void agent_session::on_accept(beast::error_code ec) {
     if (ec) return;
     hub_->join(shared_from_this());
-    send(json{{"type", "hello"}, {"agent", agent_json(agent_)}, {"agents_online", hub_->agents_online()}});
+    send(json{{"type", "hello"},
+              {"agent", agent_json(agent_)},
+              {"agents_online", hub_->agents_online()}});
     send(hub_->queue_frame());
     send(hub_->tickets_frame());
     // Conversations this agent owns stay live across reconnects.
@@ -96,7 +97,8 @@ void agent_session::handle_frame(std::string_view data) {
             for (const auto& m : db.messages_after(c.id, 0, 5000))
                 messages.push_back(agent_message_json(m));
             json tickets = json::array();
-            for (const auto& t : db.tickets_for_conversation(c.id)) tickets.push_back(ticket_json(t));
+            for (const auto& t : db.tickets_for_conversation(c.id))
+                tickets.push_back(ticket_json(t));
             send(json{{"type", "transcript"},
                       {"conversation_id", c.id},
                       {"conversation", conversation_json(c)},
@@ -110,9 +112,11 @@ void agent_session::handle_frame(std::string_view data) {
             watching_.insert(c.id);
             send(json{{"type", "claimed"}, {"conversation_id", c.id}, {"agent_id", agent_.id}});
             hub_->add_system_message(
-                c.id, fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", agent_.name),
+                c.id,
+                fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", agent_.name),
                 conversation_status::agent);
-            hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", agent_.id}});
+            hub_->publish(
+                json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", agent_.id}});
             hub_->metrics().counter("parley_claims_total", "Conversations claimed by agents").inc();
         } else if (type == "reply" || type == "note") {
             check_fields(f, {"type", "conversation_id", "client_id", "text"});
@@ -156,9 +160,11 @@ void agent_session::handle_frame(std::string_view data) {
                 throw frame_error("conflict", "the conversation changed hands meanwhile");
             watching_.erase(c.id);
             hub_->add_system_message(
-                c.id, fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", to->name),
+                c.id,
+                fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", to->name),
                 conversation_status::agent);
-            hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", to->id}});
+            hub_->publish(
+                json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", to->id}});
             send(json{{"type", "transferred"}, {"conversation_id", c.id}, {"agent_id", to->id}});
         } else if (type == "close") {
             check_fields(f, {"type", "conversation_id"});
@@ -171,7 +177,8 @@ void agent_session::handle_frame(std::string_view data) {
             send(json{{"type", "closed"}, {"conversation_id", c.id}});
         } else if (type == "ticket_reply") {
             check_fields(f, {"type", "ticket_id", "text"});
-            const auto id = require_int(f, "ticket_id", 1, std::numeric_limits<std::int64_t>::max());
+            const auto id =
+                require_int(f, "ticket_id", 1, std::numeric_limits<std::int64_t>::max());
             const std::string text = require_text(f);
             auto t = db.find_ticket(id);
             if (!t) throw frame_error("not_found", "no ticket " + std::to_string(id));
@@ -249,10 +256,9 @@ void agent_session::send(const json& frame) {
 }
 
 void agent_session::send_shared(std::shared_ptr<const std::string> frame) {
-    net::post(ws_.get_executor(),
-              [self = shared_from_this(), frame = std::move(frame)]() mutable {
-                  self->push(std::move(frame));
-              });
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+        self->push(std::move(frame));
+    });
 }
 
 void agent_session::push(std::shared_ptr<const std::string> frame) {

@@ -145,8 +145,7 @@ signed_in require_agent(hub& h, const http_request& req, bool admin) {
 // shoppers) with their user id and its HMAC.
 bool shopper_owns(hub& h, const http_request& req, const conversation_record& c) {
     const std::string token = bearer(req);
-    if (!token.empty() && constant_time_equal(sha256_hex(token), c.token_hash) &&
-        c.user_id.empty())
+    if (!token.empty() && constant_time_equal(sha256_hex(token), c.token_hash) && c.user_id.empty())
         return true;
     const std::string user = header(req, "X-Parley-User");
     const std::string hash = header(req, "X-Parley-User-Hash");
@@ -265,7 +264,8 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         s.expires_at = now_ms() + session_ttl_ms;
         db.create_auth_session(s);
         h.metrics().counter("parley_logins_total", "Sign-ins", {{"result", "ok"}}).inc();
-        auto res = json_response(req, 200, json{{"agent", agent_json(*agent)}, {"csrf", s.csrf_token}});
+        auto res =
+            json_response(req, 200, json{{"agent", agent_json(*agent)}, {"csrf", s.csrf_token}});
         res.set(http::field::set_cookie, std::string(cookie_name) + "=" + token +
                                              "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                              std::to_string(session_ttl_ms / 1000));
@@ -276,14 +276,14 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         auto who = require_agent(h, req, false);
         db.delete_auth_session(who.session.token_hash);
         auto res = json_response(req, 200, json{{"ok", true}});
-        res.set(http::field::set_cookie, std::string(cookie_name) +
-                                             "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        res.set(http::field::set_cookie,
+                std::string(cookie_name) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
         return res;
     }
     if (what == "me" && p.size() == 2) {
         auto who = require_agent(h, req, false);
-        return json_response(req, 200,
-                             json{{"agent", agent_json(who.agent)}, {"csrf", who.session.csrf_token}});
+        return json_response(
+            req, 200, json{{"agent", agent_json(who.agent)}, {"csrf", who.session.csrf_token}});
     }
     if (what == "config" && p.size() == 2) {
         if (method != http::verb::get) throw http_failure{405, "use GET (publishing is /admin)"};
@@ -302,7 +302,8 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
                 f.status = status_from_name(it->second);
                 if (!f.status) throw std::invalid_argument("unknown status '" + it->second + "'");
             }
-            f.limit = static_cast<std::size_t>(std::clamp<std::int64_t>(query_int(t, "limit", 100), 1, 1000));
+            f.limit = static_cast<std::size_t>(
+                std::clamp<std::int64_t>(query_int(t, "limit", 100), 1, 1000));
             f.since = query_int(t, "from", 0);
             f.until = query_int(t, "to", 0);
             json list = json::array();
@@ -314,8 +315,9 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
             const bool agent = authenticate(h, req).has_value();
             if (!agent && (!c || !shopper_owns(h, req, *c))) {
                 // Same answer for "no such conversation" and "not yours".
-                throw http_failure{bearer(req).empty() && header(req, "X-Parley-User").empty() ? 401u : 404u,
-                                   "no such conversation"};
+                throw http_failure{
+                    bearer(req).empty() && header(req, "X-Parley-User").empty() ? 401u : 404u,
+                    "no such conversation"};
             }
             if (!c) throw http_failure{404, "no such conversation"};
             json messages = json::array();
@@ -454,11 +456,14 @@ http_response handle_request(hub& h, const http_request& req, const std::string&
                                      {"node", h.settings().node_id}});
         } else if (!t.parts.empty() && t.parts[0] == "metrics" && t.parts.size() == 1) {
             route = "metrics";
-            h.metrics().gauge("parley_shopper_sockets", "Open shopper sockets on this node")
+            h.metrics()
+                .gauge("parley_shopper_sockets", "Open shopper sockets on this node")
                 .set(static_cast<double>(h.shopper_sockets.load()));
-            h.metrics().gauge("parley_agent_sockets", "Open agent sockets on this node")
+            h.metrics()
+                .gauge("parley_agent_sockets", "Open agent sockets on this node")
                 .set(static_cast<double>(h.agent_sockets.load()));
-            h.metrics().gauge("parley_agents_online", "Agents online in the deployment")
+            h.metrics()
+                .gauge("parley_agents_online", "Agents online in the deployment")
                 .set(h.agents_online());
             res = http_response{http::status::ok, req.version()};
             res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -476,7 +481,8 @@ http_response handle_request(hub& h, const http_request& req, const std::string&
     } catch (const std::invalid_argument& e) {
         res = error_response(req, 400, e.what());
     } catch (const std::exception& e) {
-        h.log().error("request_failed", {{"target", std::string(full.substr(0, 200))}, {"error", e.what()}});
+        h.log().error("request_failed",
+                      {{"target", std::string(full.substr(0, 200))}, {"error", e.what()}});
         res = error_response(req, 500, "internal error");
     }
     h.metrics()

@@ -27,7 +27,8 @@ namespace {
 
 constexpr const char* serve_usage =
     "usage: parley serve [--config FILE] [--host 127.0.0.1] [--port 8080] [--data DIR]\n"
-    "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n                    [--no-rate-limits]   (load tests only)\n";
+    "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n             "
+    "       [--no-rate-limits]   (load tests only)\n";
 
 // 10k+ shopper sockets need more descriptors than the usual soft limit.
 void raise_fd_limit() {
@@ -159,8 +160,11 @@ int run_serve(const std::vector<std::string>& args) {
         std::printf(
             "  demo accounts  agent@demo.shop / demo-agent   admin@demo.shop / demo-admin\n");
     std::fflush(stdout);
-    log.info("listening", {{"url", url}, {"store", h->db().kind()}, {"node", s.node_id},
-                           {"threads", threads}, {"static_files", h->files().size()}});
+    log.info("listening", {{"url", url},
+                           {"store", h->db().kind()},
+                           {"node", s.node_id},
+                           {"threads", threads},
+                           {"static_files", h->files().size()}});
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer drain(ioc);

@@ -46,12 +46,9 @@ json shopper_message_json(const message_record& m, std::string_view agent_name) 
 }
 
 json agent_message_json(const message_record& m) {
-    json j{{"type", "message"},
-           {"conversation_id", m.conversation_id},
-           {"id", m.seq},
-           {"author", author_name(m.author)},
-           {"text", m.text},
-           {"ts", m.created_at}};
+    json j{{"type", "message"}, {"conversation_id", m.conversation_id},
+           {"id", m.seq},       {"author", author_name(m.author)},
+           {"text", m.text},    {"ts", m.created_at}};
     if (!m.agent_id.empty()) j["agent_id"] = m.agent_id;
     if (!m.client_id.empty()) j["client_id"] = m.client_id;
     json p = payload_json(m.payload);
@@ -60,9 +57,9 @@ json agent_message_json(const message_record& m) {
 }
 
 json message_event_json(const message_record& m) {
-    return json{{"c", m.conversation_id}, {"s", m.seq},       {"k", m.client_id},
-                {"a", author_name(m.author)}, {"g", m.agent_id}, {"t", m.text},
-                {"p", m.payload},         {"ts", m.created_at}};
+    return json{
+        {"c", m.conversation_id}, {"s", m.seq},  {"k", m.client_id}, {"a", author_name(m.author)},
+        {"g", m.agent_id},        {"t", m.text}, {"p", m.payload},   {"ts", m.created_at}};
 }
 
 message_record message_from_json(const json& j) {

@@ -95,9 +95,9 @@ bool http_session::upgrade(http_request& req) {
 void http_session::do_write(http_response res) {
     const bool keep_alive = res.keep_alive();
     response_ = std::make_shared<http_response>(std::move(res));
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&http_session::on_write, shared_from_this(),
-                                                keep_alive));
+    http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

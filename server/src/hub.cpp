@@ -150,7 +150,9 @@ void hub::leave(const agent_session* a) {
     announce_presence();
 }
 
-void hub::publish(const json& event) { bus_->publish(dump(event)); }
+void hub::publish(const json& event) {
+    bus_->publish(dump(event));
+}
 
 void hub::publish_message(const message_record& m, conversation_status status) {
     json ev{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
@@ -369,8 +371,8 @@ json hub::tickets_frame() {
     return json{{"type", "tickets"}, {"tickets", std::move(list)}};
 }
 
-message_record hub::add_system_message(const std::string& conversation_id,
-                                       const std::string& text, conversation_status status) {
+message_record hub::add_system_message(const std::string& conversation_id, const std::string& text,
+                                       conversation_status status) {
     new_message m;
     m.conversation_id = conversation_id;
     m.author = author_kind::system;

@@ -5,9 +5,9 @@
 // Sockets never talk to each other directly: a change is written to the store
 // and announced on the bus; every node (this one included) then pushes it to
 // the sockets it holds. One code path for one node and for many.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>

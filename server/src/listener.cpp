@@ -23,9 +23,13 @@ listener::listener(net::io_context& ioc, tcp::endpoint endpoint, std::shared_ptr
                                     std::to_string(endpoint.port()));
 }
 
-unsigned short listener::port() const { return acceptor_.local_endpoint().port(); }
+unsigned short listener::port() const {
+    return acceptor_.local_endpoint().port();
+}
 
-void listener::run() { do_accept(); }
+void listener::run() {
+    do_accept();
+}
 
 void listener::stop() {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -35,11 +39,11 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       tcp::socket socket) {
-                               self->on_accept(ec, std::move(socket));
-                           });
+    acceptor_.async_accept(
+        net::make_strand(ioc_),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+            self->on_accept(ec, std::move(socket));
+        });
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {

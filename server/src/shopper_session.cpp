@@ -66,8 +66,8 @@ shopper_session::~shopper_session() {
 
 void shopper_session::run(http::request<http::string_body> req) {
     configure_websocket(ws_);
-    ws_.async_accept(req, beast::bind_front_handler(&shopper_session::on_accept,
-                                                    shared_from_this()));
+    ws_.async_accept(req,
+                     beast::bind_front_handler(&shopper_session::on_accept, shared_from_this()));
 }
 
 void shopper_session::on_accept(beast::error_code ec) {
@@ -112,14 +112,16 @@ void shopper_session::handle_frame(std::string_view data) {
         if (type == "read") {
             check_fields(f, {"type", "id"});
             const auto id = require_int(f, "id", 1, std::numeric_limits<std::int64_t>::max());
-            hub_->publish(json{{"e", "read"}, {"c", conversation_id_}, {"a", "shopper"}, {"id", id}});
+            hub_->publish(
+                json{{"e", "read"}, {"c", conversation_id_}, {"a", "shopper"}, {"id", id}});
             return;
         }
         if (type == "csat") return handle_csat(f);
         if (type == "ticket") return handle_ticket(f);
         throw frame_error("unknown_type", "unknown frame type '" + type + "'");
     } catch (const frame_error& e) {
-        hub_->metrics().counter("parley_protocol_errors_total", "Refused frames", {{"code", e.code}})
+        hub_->metrics()
+            .counter("parley_protocol_errors_total", "Refused frames", {{"code", e.code}})
             .inc();
         send(error_frame(e.code, e.what(), type));
         if (!errors_.spend()) {
@@ -138,8 +140,9 @@ void shopper_session::handle_hello(const json& f) {
     check_fields(f, {"type", "token", "last_id", "locale", "user", "mode"});
     const auto token = optional_string(f, "token", 128);
     const std::int64_t last_id =
-        f.contains("last_id") ? require_int(f, "last_id", 0, std::numeric_limits<std::int64_t>::max())
-                              : 0;
+        f.contains("last_id")
+            ? require_int(f, "last_id", 0, std::numeric_limits<std::int64_t>::max())
+            : 0;
     std::string locale = optional_string(f, "locale", 8).value_or("");
     if (!locale.empty() && locale != "en" && locale != "zh")
         throw frame_error("bad_frame", "'locale' must be \"en\" or \"zh\"");
@@ -288,7 +291,8 @@ void shopper_session::handle_message(const json& f) {
     const auto stored = db.append_message(m);
     send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
     if (stored.duplicate) return;  // a retry: stored once, answered once
-    hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", "shopper"}})
+    hub_->metrics()
+        .counter("parley_messages_total", "Stored messages", {{"author", "shopper"}})
         .inc();
 
     if (c->status == conversation_status::closed) {
@@ -333,7 +337,8 @@ void shopper_session::bot_turn(const conversation_record& c, const std::string& 
         const auto stored = db.append_message(m);
         db.save_dialog(c.id, dialog.to_json(), dialog.last_item, r.sentiment.frustration, now);
         hub_->publish_message(stored.message, conversation_status::bot);
-        hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", "bot"}})
+        hub_->metrics()
+            .counter("parley_messages_total", "Stored messages", {{"author", "bot"}})
             .inc();
         hub_->metrics()
             .counter("parley_bot_replies_total", "Bot replies by kind",
@@ -351,12 +356,13 @@ void shopper_session::bot_turn(const conversation_record& c, const std::string& 
 
 void shopper_session::local_turn(const conversation_record& c, const json& lr) {
     if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
-    check_fields(lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state",
-                      "quick_replies"});
+    check_fields(
+        lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state", "quick_replies"});
     const auto shop = hub_->shop();
     auto& db = hub_->db();
     const auto now = now_ms();
-    const std::string text = utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));
+    const std::string text =
+        utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));
     const std::string kind = optional_string(lr, "kind", 32).value_or("answer");
     const std::string handoff = optional_string(lr, "handoff", 32).value_or("none");
     parley::handoff_reason reason = parley::handoff_reason::none;
@@ -397,7 +403,8 @@ void shopper_session::hand_off(const conversation_record& c, parley::session dia
     const auto now = now_ms();
     const bool open = hub_->business_open();
     const int online = hub_->agents_online();
-    hub_->metrics().counter("parley_handoffs_total", "Handoffs by reason", {{"reason", reason}})
+    hub_->metrics()
+        .counter("parley_handoffs_total", "Handoffs by reason", {{"reason", reason}})
         .inc();
     if (open && online > 0) {
         if (db.enqueue(c.id, reason, now))
@@ -429,7 +436,8 @@ void shopper_session::handle_csat(const json& f) {
         throw frame_error("not_allowed", "a rating is asked for when the conversation is closed");
     if (!hub_->db().set_csat(c->id, score, comment, now_ms()))
         throw frame_error("conflict", "this conversation was already rated");
-    hub_->metrics().counter("parley_csat_total", "CSAT ratings", {{"score", std::to_string(score)}})
+    hub_->metrics()
+        .counter("parley_csat_total", "CSAT ratings", {{"score", std::to_string(score)}})
         .inc();
     hub_->publish(json{{"e", "csat"}, {"c", c->id}, {"score", score}});
     send(json{{"type", "csat_ack"}, {"score", score}});

@@ -36,7 +36,7 @@ struct conversation_record {
     std::string id;          // random, URL-safe
     std::string token_hash;  // SHA-256 (hex) of the shopper's session token
     std::string user_id;     // verified shopper identity ("" = anonymous)
-    std::string email;       // shopper email when known (masked rules do not apply: needed for tickets)
+    std::string email;  // shopper email when known (masked rules do not apply: needed for tickets)
     std::string name;
     std::string locale;  // "en" | "zh"
     std::string origin;  // page origin that opened it
@@ -122,7 +122,7 @@ std::string_view ticket_status_name(ticket_status status);
 std::optional<ticket_status> ticket_status_from_name(std::string_view name);
 
 struct ticket_record {
-    std::int64_t id = 0;  // assigned by the store
+    std::int64_t id = 0;          // assigned by the store
     std::string conversation_id;  // "" if none
     std::string user_id;
     std::string email;
@@ -143,7 +143,7 @@ struct canned_reply {
 
 struct conversation_filter {
     std::optional<conversation_status> status;
-    std::string agent_id;  // "" = any
+    std::string agent_id;    // "" = any
     std::int64_t since = 0;  // created_at >= since (0 = any)
     std::int64_t until = 0;  // created_at < until (0 = any)
     std::size_t limit = 200;
@@ -167,8 +167,8 @@ class store {
     // The core's state after a bot turn.
     virtual void save_dialog(std::string_view id, std::string_view dialog_state,
                              std::string_view intent, double sentiment, std::int64_t now) = 0;
-    virtual void set_identity(std::string_view id, std::string_view user_id,
-                              std::string_view email, std::string_view name, std::int64_t now) = 0;
+    virtual void set_identity(std::string_view id, std::string_view user_id, std::string_view email,
+                              std::string_view name, std::int64_t now) = 0;
     // bot → queued. False if it was not in `bot` status (already queued, owned or closed).
     virtual bool enqueue(std::string_view id, std::string_view reason, std::int64_t now) = 0;
     // queued → agent owned by agent_id. False if someone else claimed it first
@@ -209,9 +209,10 @@ class store {
     virtual std::optional<ticket_record> find_ticket(std::int64_t id) = 0;
     virtual std::vector<ticket_record> list_tickets(std::optional<ticket_status> status,
                                                     std::size_t limit = 200) = 0;
-    virtual std::vector<ticket_record> tickets_for_conversation(std::string_view conversation_id) = 0;
-    virtual bool answer_ticket(std::int64_t id, std::string_view answer,
-                               std::string_view agent_id, std::int64_t now) = 0;
+    virtual std::vector<ticket_record> tickets_for_conversation(
+        std::string_view conversation_id) = 0;
+    virtual bool answer_ticket(std::int64_t id, std::string_view answer, std::string_view agent_id,
+                               std::int64_t now) = 0;
     virtual bool set_ticket_status(std::int64_t id, ticket_status status, std::int64_t now) = 0;
 
     // --- canned replies --------------------------------------------------

@@ -72,12 +72,11 @@ json parse_frame(std::string_view data) {
 
 void configure_websocket(ws_stream& ws) {
     ws.set_option(websocket::stream_base::timeout{
-        std::chrono::seconds(30),   // handshake
-        std::chrono::minutes(5),    // idle: Beast pings, then drops the dead
+        std::chrono::seconds(30),  // handshake
+        std::chrono::minutes(5),   // idle: Beast pings, then drops the dead
         true});
-    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(beast::http::field::server, "parley");
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "parley"); }));
     ws.read_message_max(max_read_bytes);
     ws.auto_fragment(false);
     // Small per-socket buffers keep idle shopper sockets cheap (10k+ per node).

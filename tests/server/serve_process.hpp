@@ -54,8 +54,8 @@ class serve_process {
             int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             if (err >= 0) dup2(err, STDERR_FILENO);
             close(out[0]);
-            std::vector<std::string> args = {PARLEY_BINARY, "serve", "--port", "0", "--data",
-                                             (data_dir_ / "db").string()};
+            std::vector<std::string> args = {PARLEY_BINARY, "serve",  "--port",
+                                             "0",           "--data", (data_dir_ / "db").string()};
             args.insert(args.end(), extra_.begin(), extra_.end());
             std::vector<char*> argv;
             for (auto& a : args) argv.push_back(a.data());

@@ -9,97 +9,9 @@
 
 #include "../core/test_support.hpp"
 #include "auth.hpp"
-#include "serve_process.hpp"
-#include "ws_client.hpp"
+#include "serve_support.hpp"
 
 namespace parley::test {
-namespace {
-
-constexpr const char* identity_secret = "test-shop-secret";
-
-// The demo shop without business hours (always open, so handoffs reach the
-// queue whatever the time of day), with identity verification on.
-std::string write_test_config(const std::filesystem::path& dir, const json& overrides = {}) {
-    std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/demo/shop.json");
-    json cfg = json::parse(in);
-    cfg.erase("business_hours");
-    cfg["identity_secret"] = identity_secret;
-    for (const auto& [k, v] : overrides.items()) cfg[k] = v;
-    const auto path = dir / "shop.json";
-    std::ofstream(path) << cfg.dump();
-    return path.string();
-}
-
-void add_agent(const std::filesystem::path& data, const std::string& email, const std::string& name,
-               const std::string& role, const std::string& password) {
-    const std::string cmd = "echo '" + password + "' | " + PARLEY_BINARY + " agents add --data '" +
-                            (data / "db").string() + "' --email " + email + " --name '" + name +
-                            "' --role " + role + " > /dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-}
-
-struct session_cookie {
-    std::string cookie;
-    std::string csrf;
-};
-
-session_cookie login(unsigned short port, const std::string& email, const std::string& password) {
-    auto r = http_call(port, http::verb::post, "/api/login",
-                       json{{"email", email}, {"password", password}}.dump());
-    REQUIRE(r.status == 200);
-    const std::string set = r.headers["Set-Cookie"];
-    CHECK(set.find("HttpOnly") != std::string::npos);
-    CHECK(set.find("SameSite=Strict") != std::string::npos);
-    return {set.substr(0, set.find(';')), r.body_json()["csrf"].get<std::string>()};
-}
-
-std::map<std::string, std::string> origin(unsigned short port) {
-    return {{"Origin", "http://127.0.0.1:" + std::to_string(port)}};
-}
-
-// A deployment with one agent and one admin, as tests need it.
-struct deployment {
-    temp_dir dir;
-    std::string config;
-    std::unique_ptr<serve_process> server;
-    explicit deployment(const json& overrides = {}, std::vector<std::string> extra = {}) {
-        config = write_test_config(dir.path(), overrides);
-        add_agent(dir.path(), "anna@shop.test", "Anna", "agent", "anna-password");
-        add_agent(dir.path(), "ben@shop.test", "Ben", "agent", "ben-password");
-        add_agent(dir.path(), "boss@shop.test", "Boss", "admin", "boss-password");
-        extra.insert(extra.begin(), {"--config", config});
-        extra_ = extra;
-        server = std::make_unique<serve_process>(dir.path(), extra_);
-    }
-    unsigned short port() const { return server->port(); }
-    void restart_after_crash() {
-        server->kill_now();
-        server = std::make_unique<serve_process>(dir.path(), extra_);
-    }
-    std::vector<std::string> extra_;
-};
-
-json hello(ws_client& ws, const json& token = nullptr, std::int64_t last_id = 0,
-           const json& user = nullptr) {
-    json h{{"type", "hello"}, {"token", token}, {"last_id", last_id}};
-    if (!user.is_null()) h["user"] = user;
-    ws.send(h);
-    json w = ws.next();
-    REQUIRE(w["type"] == "welcome");
-    return w;
-}
-
-json say(ws_client& ws, const std::string& client_id, const std::string& text) {
-    ws.send(json{{"type", "message"}, {"client_id", client_id}, {"text", text}});
-    return ws.wait_for([&](const json& j) { return j["type"] == "ack" && j["client_id"] == client_id; });
-}
-
-json next_message(ws_client& ws, const std::string& author) {
-    return ws.wait_for(
-        [&](const json& j) { return j["type"] == "message" && j["author"] == author; });
-}
-
-}  // namespace
 
 TEST_CASE("serve: static pages, health, metrics, caching") {
     deployment d;
@@ -121,7 +33,8 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
               std::string::npos);
         const std::string etag = page.headers["ETag"];
         REQUIRE(!etag.empty());
-        auto again = http_call(d.port(), http::verb::get, "/console", {}, {{"If-None-Match", etag}});
+        auto again =
+            http_call(d.port(), http::verb::get, "/console", {}, {{"If-None-Match", etag}});
         CHECK(again.status == 304);
         CHECK(again.body.empty());
     } else {
@@ -133,7 +46,9 @@ TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
     deployment d;
     const auto port = d.port();
     const auto anna = login(port, "anna@shop.test", "anna-password");
-    ws_client agent(port, "/ws/agent", {{"Cookie", anna.cookie}, {"Origin", "http://127.0.0.1:" + std::to_string(port)}});
+    ws_client agent(
+        port, "/ws/agent",
+        {{"Cookie", anna.cookie}, {"Origin", "http://127.0.0.1:" + std::to_string(port)}});
     CHECK(agent.wait_type("hello")["agent"]["name"] == "Anna");
 
     ws_client shopper(port, "/ws/shopper", origin(port));
@@ -177,14 +92,23 @@ TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
 
     agent.send(json{{"type", "claim"}, {"conversation_id", conversation}});
     CHECK(agent.wait_type("claimed")["agent_id"].is_string());
-    CHECK(shopper.wait_for([](const json& j) { return j["type"] == "status" && j["status"] == "agent"; })["agent"]["name"] == "Anna");
-    CHECK(next_message(shopper, "system")["text"].get<std::string>().find("Anna") != std::string::npos);
+    CHECK(shopper.wait_for([](const json& j) {
+        return j["type"] == "status" && j["status"] == "agent";
+    })["agent"]["name"] == "Anna");
+    CHECK(next_message(shopper, "system")["text"].get<std::string>().find("Anna") !=
+          std::string::npos);
 
     // Typing and two-way chat.
     agent.send(json{{"type", "typing"}, {"conversation_id", conversation}, {"on", true}});
     CHECK(shopper.wait_type("typing")["author"] == "agent");
-    agent.send(json{{"type", "reply"}, {"conversation_id", conversation}, {"client_id", "a1"}, {"text", "Hi, I'm Anna. How can I help?"}});
-    CHECK(agent.wait_for([](const json& j) { return j["type"] == "ack" && j["client_id"] == "a1"; })["id"].is_number());
+    agent.send(json{{"type", "reply"},
+                    {"conversation_id", conversation},
+                    {"client_id", "a1"},
+                    {"text", "Hi, I'm Anna. How can I help?"}});
+    CHECK(agent
+              .wait_for(
+                  [](const json& j) { return j["type"] == "ack" && j["client_id"] == "a1"; })["id"]
+              .is_number());
     const json from_agent = next_message(shopper, "agent");
     CHECK(from_agent["text"] == "Hi, I'm Anna. How can I help?");
     CHECK(from_agent["agent"]["name"] == "Anna");
@@ -192,20 +116,29 @@ TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
     shopper.send(json{{"type", "typing"}, {"on", true}});
     CHECK(agent.wait_type("typing")["author"] == "shopper");
     say(shopper, "c3", "My parcel arrived damaged");
-    CHECK(agent.wait_for([](const json& j) { return j["type"] == "message" && j["author"] == "shopper" && j["text"] == "My parcel arrived damaged"; })["conversation_id"] == conversation);
+    CHECK(agent.wait_for([](const json& j) {
+        return j["type"] == "message" && j["author"] == "shopper" &&
+               j["text"] == "My parcel arrived damaged";
+    })["conversation_id"] == conversation);
     // The bot stays quiet while an agent owns the conversation.
     shopper.send(json{{"type", "read"}, {"id", from_agent["id"]}});
     CHECK(agent.wait_type("read")["id"] == from_agent["id"]);
 
     // Internal notes never reach the shopper.
-    agent.send(json{{"type", "note"}, {"conversation_id", conversation}, {"client_id", "n1"}, {"text", "INTERNAL: check the warehouse photos"}});
+    agent.send(json{{"type", "note"},
+                    {"conversation_id", conversation},
+                    {"client_id", "n1"},
+                    {"text", "INTERNAL: check the warehouse photos"}});
     agent.wait_for([](const json& j) { return j["type"] == "ack" && j["client_id"] == "n1"; });
 
     // Another agent cannot reply to a conversation Anna owns.
     const auto ben = login(port, "ben@shop.test", "ben-password");
     ws_client agent2(port, "/ws/agent", {{"Cookie", ben.cookie}});
     agent2.wait_type("hello");
-    agent2.send(json{{"type", "reply"}, {"conversation_id", conversation}, {"client_id", "b1"}, {"text", "me too"}});
+    agent2.send(json{{"type", "reply"},
+                     {"conversation_id", conversation},
+                     {"client_id", "b1"},
+                     {"text", "me too"}});
     CHECK(agent2.wait_type("error")["code"] == "not_allowed");
     agent2.send(json{{"type", "claim"}, {"conversation_id", conversation}});
     CHECK(agent2.wait_type("error")["code"] == "conflict");
@@ -238,7 +171,9 @@ TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
     REQUIRE(stats.status == 200);
     CHECK(stats.body_json()["handed_off"] == 1);
     CHECK(stats.body_json()["csat_average"] == 5.0);
-    CHECK(http_call(port, http::verb::get, "/api/analytics", {}, {{"Cookie", anna.cookie}}).status == 403);
+    CHECK(
+        http_call(port, http::verb::get, "/api/analytics", {}, {{"Cookie", anna.cookie}}).status ==
+        403);
 }
 
 TEST_CASE("serve: reconnect resumes with no lost and no duplicated messages") {
@@ -255,8 +190,10 @@ TEST_CASE("serve: reconnect resumes with no lost and no duplicated messages") {
         say(shopper, "r1", "What payment methods do you accept?");
         seen = next_message(shopper, "bot")["id"];
         // Sent, but the socket drops before the shopper reads the reply.
-        shopper.send(json{{"type", "message"}, {"client_id", "r2"}, {"text", "Do you ship to China?"}});
-        shopper.wait_for([](const json& j) { return j["type"] == "ack" && j["client_id"] == "r2"; });
+        shopper.send(
+            json{{"type", "message"}, {"client_id", "r2"}, {"text", "Do you ship to China?"}});
+        shopper.wait_for(
+            [](const json& j) { return j["type"] == "ack" && j["client_id"] == "r2"; });
         shopper.drop();
     }
     ws_client again(port, "/ws/shopper", origin(port));
@@ -293,7 +230,8 @@ TEST_CASE("serve: kill -9 mid-conversation loses nothing acknowledged") {
         token = w["token"];
         conversation = w["conversation_id"];
         for (int i = 0; i < 8; ++i)
-            acked.push_back(say(shopper, "k" + std::to_string(i), "message number " + std::to_string(i))["id"]);
+            acked.push_back(
+                say(shopper, "k" + std::to_string(i), "message number " + std::to_string(i))["id"]);
         d.restart_after_crash();  // SIGKILL, then a fresh process on the same data
         CHECK(shopper.wait_close() != 0);
     }
@@ -332,23 +270,30 @@ TEST_CASE("serve: nobody online → offline form → ticket answered later, seen
         CHECK(next_message(shopper, "bot")["reply"]["kind"] == "offline");
         shopper.send(json{{"type", "ticket"}, {"email", "not-an-email"}, {"message", "hi"}});
         CHECK(shopper.wait_type("error")["code"] == "bad_frame");
-        shopper.send(json{{"type", "ticket"}, {"email", "shopper@example.com"}, {"message", "My order 1001 is missing a glove"}});
+        shopper.send(json{{"type", "ticket"},
+                          {"email", "shopper@example.com"},
+                          {"message", "My order 1001 is missing a glove"}});
         const json ticket = shopper.wait_type("ticket");
         CHECK(ticket["status"] == "open");
         CHECK(ticket["due_at"].get<std::int64_t>() > 0);
-        CHECK(next_message(shopper, "bot")["text"].get<std::string>().find("#" + std::to_string(ticket["id"].get<int>())) != std::string::npos);
+        CHECK(next_message(shopper, "bot")["text"].get<std::string>().find(
+                  "#" + std::to_string(ticket["id"].get<int>())) != std::string::npos);
         // The bot still answers while nobody is online.
         say(shopper, "o2", "How long does shipping take?");
         CHECK(next_message(shopper, "bot")["reply"]["kind"] == "answer");
     }
     // Later an agent answers the ticket from the console's REST API.
     const auto anna = login(port, "anna@shop.test", "anna-password");
-    auto list = http_call(port, http::verb::get, "/api/tickets?status=open", {}, {{"Cookie", anna.cookie}});
+    auto list =
+        http_call(port, http::verb::get, "/api/tickets?status=open", {}, {{"Cookie", anna.cookie}});
     REQUIRE(list.body_json()["tickets"].size() == 1);
     const auto id = list.body_json()["tickets"][0]["id"].get<std::int64_t>();
     const std::string reply_path = "/api/tickets/" + std::to_string(id) + "/reply";
-    CHECK(http_call(port, http::verb::post, reply_path, json{{"text", "x"}}.dump(), {{"Cookie", anna.cookie}}).status == 403);  // no CSRF token
-    auto answered = http_call(port, http::verb::post, reply_path, json{{"text", "We are sending a new glove today."}}.dump(),
+    CHECK(http_call(port, http::verb::post, reply_path, json{{"text", "x"}}.dump(),
+                    {{"Cookie", anna.cookie}})
+              .status == 403);  // no CSRF token
+    auto answered = http_call(port, http::verb::post, reply_path,
+                              json{{"text", "We are sending a new glove today."}}.dump(),
                               {{"Cookie", anna.cookie}, {"X-CSRF-Token", anna.csrf}});
     REQUIRE(answered.status == 200);
     CHECK(answered.body_json()["ticket"]["status"] == "answered");
@@ -357,7 +302,8 @@ TEST_CASE("serve: nobody online → offline form → ticket answered later, seen
     hello(back, token, 0);
     bool seen = false;
     for (const auto& f : back.drain(500))
-        seen = seen || (f["type"] == "message" && f["author"] == "agent" && f["text"] == "We are sending a new glove today.");
+        seen = seen || (f["type"] == "message" && f["author"] == "agent" &&
+                        f["text"] == "We are sending a new glove today.");
     CHECK(seen);
 }
 
@@ -372,15 +318,20 @@ TEST_CASE("serve: identity, cross-shopper and unauthenticated access are refused
     CHECK(http_call(port, http::verb::get, "/api/conversations").status == 401);
     CHECK(http_call(port, http::verb::get, "/api/tickets").status == 401);
     CHECK(http_call(port, http::verb::get, "/api/config").status == 401);
-    CHECK(http_call(port, http::verb::post, "/api/login", json{{"email", "anna@shop.test"}, {"password", "wrong"}}.dump()).status == 401);
+    CHECK(http_call(port, http::verb::post, "/api/login",
+                    json{{"email", "anna@shop.test"}, {"password", "wrong"}}.dump())
+              .status == 401);
     CHECK(http_call(port, http::verb::post, "/api/login", "{not json").status == 400);
-    CHECK(http_call(port, http::verb::post, "/api/login", json{{"email", "a@b.c"}, {"password", "x"}, {"admin", true}}.dump()).status == 400);
+    CHECK(http_call(port, http::verb::post, "/api/login",
+                    json{{"email", "a@b.c"}, {"password", "x"}, {"admin", true}}.dump())
+              .status == 400);
 
     // Two anonymous shoppers: neither reads the other's conversation.
     const json a = hello(ok);
     ws_client other(port, "/ws/shopper", {{"Origin", "https://shop.example"}});
     const json b = hello(other);
-    auto cross = http_call(port, http::verb::get, "/api/conversations/" + a["conversation_id"].get<std::string>(), {},
+    auto cross = http_call(port, http::verb::get,
+                           "/api/conversations/" + a["conversation_id"].get<std::string>(), {},
                            {{"Authorization", "Bearer " + b["token"].get<std::string>()}});
     CHECK(cross.status == 404);
     CHECK(cross.body.find("Northwind") == std::string::npos);
@@ -388,7 +339,8 @@ TEST_CASE("serve: identity, cross-shopper and unauthenticated access are refused
     // Identified shoppers: a wrong hash is refused; the right one resumes on another device.
     const std::string good = server::hmac_sha256_hex(identity_secret, "user-42");
     ws_client forged(port, "/ws/shopper", {{"Origin", "https://shop.example"}});
-    forged.send(json{{"type", "hello"}, {"user", {{"id", "user-42"}, {"hash", std::string(64, 'a')}}}});
+    forged.send(
+        json{{"type", "hello"}, {"user", {{"id", "user-42"}, {"hash", std::string(64, 'a')}}}});
     CHECK(forged.wait_type("error")["code"] == "not_allowed");
     ws_client phone(port, "/ws/shopper", {{"Origin", "https://shop.example"}});
     const json p = hello(phone, nullptr, 0, json{{"id", "user-42"}, {"hash", good}});
@@ -403,16 +355,21 @@ TEST_CASE("serve: identity, cross-shopper and unauthenticated access are refused
         CHECK(thief.wait_type("error")["code"] == "not_allowed");
     }
     ws_client stranger(port, "/ws/shopper", {{"Origin", "https://shop.example"}});
-    const json s = hello(stranger, nullptr, 0, json{{"id", "user-43"}, {"hash", server::hmac_sha256_hex(identity_secret, "user-43")}});
+    const json s = hello(
+        stranger, nullptr, 0,
+        json{{"id", "user-43"}, {"hash", server::hmac_sha256_hex(identity_secret, "user-43")}});
     CHECK(s["conversation_id"] != p["conversation_id"]);
 
     // GDPR erasure by the shopper's own token.
     const std::string token_b = b["token"];
-    auto erase = http_call(port, http::verb::delete_, "/api/shopper", {}, {{"Authorization", "Bearer " + token_b}});
+    auto erase = http_call(port, http::verb::delete_, "/api/shopper", {},
+                           {{"Authorization", "Bearer " + token_b}});
     CHECK(erase.status == 200);
     CHECK(erase.body_json()["deleted_conversations"] == 1);
-    CHECK(http_call(port, http::verb::get, "/api/conversations/" + b["conversation_id"].get<std::string>(), {},
-                    {{"Authorization", "Bearer " + token_b}}).status == 404);
+    CHECK(http_call(port, http::verb::get,
+                    "/api/conversations/" + b["conversation_id"].get<std::string>(), {},
+                    {{"Authorization", "Bearer " + token_b}})
+              .status == 404);
 }
 
 TEST_CASE("serve: hostile input gets error frames and the server stays up") {
@@ -432,9 +389,11 @@ TEST_CASE("serve: hostile input gets error frames and the server stays up") {
     CHECK(ws.wait_type("error")["code"] == "unknown_field");
     ws.send(json{{"type", "message"}, {"client_id", "big"}, {"text", std::string(5000, 'a')}});
     CHECK(ws.wait_type("error")["code"] == "too_large");
-    ws.send_raw(json{{"type", "message"}, {"client_id", "huge"}, {"text", std::string(70000, 'b')}}.dump());
+    ws.send_raw(
+        json{{"type", "message"}, {"client_id", "huge"}, {"text", std::string(70000, 'b')}}.dump());
     CHECK(ws.wait_type("error")["code"] == "too_large");
-    ws.send_raw(std::string("{\"type\":\"message\",\"client_id\":\"bin\",\"text\":\"\xff\xfe\"}"), true);
+    ws.send_raw(std::string("{\"type\":\"message\",\"client_id\":\"bin\",\"text\":\"\xff\xfe\"}"),
+                true);
     CHECK(ws.wait_type("error")["code"] == "bad_json");
 
     // HTML and script payloads are stored and echoed as plain text, unchanged.
@@ -494,7 +453,8 @@ TEST_CASE("serve: rate limits are on by default") {
     int limited = 0;
     for (int i = 0; i < 15; ++i) {
         const std::string id = "f" + std::to_string(i);
-        ws.send(json{{"type", "message"}, {"client_id", id}, {"text", "flood " + std::to_string(i)}});
+        ws.send(
+            json{{"type", "message"}, {"client_id", id}, {"text", "flood " + std::to_string(i)}});
         const json r = ws.wait_for([&](const json& j) {
             return (j["type"] == "ack" && j["client_id"] == id) || j["type"] == "error";
         });

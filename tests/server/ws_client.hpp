@@ -179,6 +179,7 @@ class ws_client {
     net::io_context ioc_;
     websocket::stream<tcp::socket> ws_;
     int timeout_ms_;
+
   public:
     std::string last_error_;
 

@@ -3,7 +3,7 @@
 // Chromium, with a scripted shopper speaking the shopper WebSocket protocol.
 // Every wait is on a condition; nothing sleeps.
 import { test as base, expect, type Page } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -63,35 +63,27 @@ async function waitHealthy(url: string, proc: ChildProcess, output: () => string
 }
 
 /**
- * The demo shop keeps business hours (Europe/Berlin), and a handoff outside them
- * goes to the offline form instead of the queue. To be independent of the wall
- * clock the shop must be open around the clock (no `business_hours`). First
- * choice: the admin applies that config with PUT /api/config. Returns the
- * config to restart with when the server does not accept PUT, else null.
+ * The test shop: the demo config without business hours (open around the
+ * clock, so a handoff reaches the queue whatever the time), with the agent and
+ * admin accounts added the way an operator adds them (`parley agents add`,
+ * password on stdin).
  */
-async function openAroundTheClock(url: string): Promise<Record<string, unknown> | null> {
-  const login = await fetch(`${url}/api/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: url },
-    body: JSON.stringify(ADMIN),
-  });
-  if (login.status !== 200) throw new Error(`admin sign-in failed: ${login.status} ${await login.text()}`);
-  const { csrf } = (await login.json()) as { csrf: string };
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const headers = { Cookie: cookie, Origin: url, Accept: "application/json" };
-  const got = await fetch(`${url}/api/config`, { headers });
-  if (got.status !== 200) throw new Error(`GET /api/config: ${got.status} ${await got.text()}`);
-  const config = (await got.json()) as Record<string, unknown>;
+function prepareShop(data: string): string {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "demo", "shop.json"), "utf8")) as Record<string, unknown>;
   delete config["business_hours"];
-  const put = await fetch(`${url}/api/config`, {
-    method: "PUT",
-    headers: { ...headers, "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: JSON.stringify(config),
-  });
-  await fetch(`${url}/api/logout`, { method: "POST", headers: { ...headers, "X-CSRF-Token": csrf } });
-  if (put.status >= 200 && put.status < 300) return null;
-  if (put.status === 404 || put.status === 405) return config;
-  throw new Error(`PUT /api/config: ${put.status} ${await put.text()}`);
+  const file = path.join(data, "shop.json");
+  fs.writeFileSync(file, JSON.stringify(config));
+  const accounts: [typeof AGENT, string, string][] = [
+    [AGENT, "Alex (agent)", "agent"],
+    [ADMIN, "Sam (admin)", "admin"],
+  ];
+  for (const [account, name, role] of accounts) {
+    execFileSync(PARLEY, ["agents", "add", "--data", data, "--email", account.email, "--name", name, "--role", role], {
+      input: account.password + "\n",
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+  }
+  return file;
 }
 
 interface Running {
@@ -139,17 +131,7 @@ const test = base.extend<{ shopper: ShopperFactory }, { server: Server }>({
       const url = `http://127.0.0.1:${port}`;
       let running: Running | null = null;
       try {
-        // Bundled demo shop: creates the demo accounts in the fresh data directory.
-        running = await start(port, data, null);
-        const restartWith = await openAroundTheClock(url);
-        if (restartWith) {
-          // No PUT /api/config on this server: restart on the same data (the demo
-          // accounts are stored there) with the demo config minus business hours.
-          await stop(running.proc);
-          const file = path.join(data, "always-open.json");
-          fs.writeFileSync(file, JSON.stringify(restartWith));
-          running = await start(port, data, file);
-        }
+        running = await start(port, data, prepareShop(data));
         await use({ url, output: running.log });
       } finally {
         if (running) await stop(running.proc);
