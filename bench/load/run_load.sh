@@ -111,8 +111,15 @@ start_server() {
     local name=$1
     shift
     mkdir -p "$work/$name"
-    pin "$SERVER_CPUS" "$parley" serve --port 0 --data "$work/$name" --config "$work/shop.json" \
-        --no-rate-limits --quiet --threads "$SERVER_THREADS" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    local cmd=("$parley" serve --port 0 --data "$work/$name" --config "$work/shop.json"
+        --no-rate-limits --quiet --threads "$SERVER_THREADS" "$@")
+    # Started directly (not through a function) so that $! is the server's pid
+    # (taskset execs it): RSS and CPU are read from /proc/$!.
+    if [[ -n $SERVER_CPUS ]]; then
+        taskset -c "$SERVER_CPUS" "${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" &
+    else
+        "${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" &
+    fi
     spid=$!
     server_pids+=("$spid")
     port=""

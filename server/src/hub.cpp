@@ -169,6 +169,14 @@ void hub::on_bus(const std::string& payload) {
     auto ev = std::make_shared<hub_event>();
     try {
         ev->body = json::parse(payload);
+        if (ev->body.value("type", "") == "bus_reconnected") {
+            // Events sent while the bus was down are lost: every socket
+            // re-reads what it may have missed from the store.
+            log_.warn("bus_reconnected", {});
+            ev->kind = "resync";
+            dispatch(ev);
+            return;
+        }
         ev->kind = ev->body.value("e", "");
         ev->conversation_id = ev->body.value("c", "");
         if (ev->kind == "msg") {
@@ -198,7 +206,10 @@ void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
     std::vector<std::shared_ptr<agent_session>> agents;
     {
         std::lock_guard lock(sessions_mutex_);
-        if (!ev->conversation_id.empty()) {
+        if (ev->kind == "resync") {
+            for (auto& [id, weak] : shoppers_)
+                if (auto s = weak.lock()) shoppers.push_back(std::move(s));
+        } else if (!ev->conversation_id.empty()) {
             auto [first, last] = shoppers_.equal_range(ev->conversation_id);
             for (auto it = first; it != last; ++it)
                 if (auto s = it->second.lock()) shoppers.push_back(std::move(s));
@@ -210,9 +221,10 @@ void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
     for (auto& a : agents) a->deliver(ev);
 
     const std::string status = ev->body.value("st", "");
-    if (ev->kind == "status" || ev->kind == "queue" || (ev->kind == "msg" && status == "queued"))
+    if (ev->kind == "status" || ev->kind == "queue" || ev->kind == "resync" ||
+        (ev->kind == "msg" && status == "queued"))
         schedule_queue_refresh();
-    if (ev->kind == "ticket") schedule_tickets_refresh();
+    if (ev->kind == "ticket" || ev->kind == "resync") schedule_tickets_refresh();
 }
 
 void hub::schedule_queue_refresh() {

@@ -480,7 +480,12 @@ void shopper_session::deliver(std::shared_ptr<const hub_event> ev) {
 }
 
 void shopper_session::on_event(const hub_event& ev) {
-    if (!hello_done_ || ev.conversation_id != conversation_id_) return;
+    if (!hello_done_) return;
+    if (ev.kind == "resync") {
+        if (auto c = hub_->db().find_conversation(conversation_id_)) send_missing(c->last_seq);
+        return;
+    }
+    if (ev.conversation_id != conversation_id_) return;
     if (ev.kind == "msg" && ev.message) {
         if (ev.message->seq > last_sent_ + 1) send_missing(ev.message->seq - 1);  // fill a gap
         send_message(*ev.message);

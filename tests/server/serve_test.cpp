@@ -9,6 +9,7 @@
 
 #include "../core/test_support.hpp"
 #include "auth.hpp"
+#include "parley/dialog.hpp"
 #include "serve_support.hpp"
 
 namespace parley::test {
@@ -473,6 +474,97 @@ TEST_CASE("serve: SIGTERM drains sockets and exits cleanly") {
     CHECK(exit_code.get() == 0);
     INFO(ws.last_error_);
     CHECK(code == 1001);  // going away
+}
+
+}  // namespace parley::test
+
+namespace parley::test {
+
+TEST_CASE("serve: transfer hands the conversation to another agent") {
+    deployment d;
+    const auto port = d.port();
+    const auto anna = login(port, "anna@shop.test", "anna-password");
+    const auto ben = login(port, "ben@shop.test", "ben-password");
+    ws_client a(port, "/ws/agent", {{"Cookie", anna.cookie}});
+    ws_client b(port, "/ws/agent", {{"Cookie", ben.cookie}});
+    a.wait_type("hello");
+    b.wait_type("hello");
+    ws_client shopper(port, "/ws/shopper", origin(port));
+    const std::string conversation = hello(shopper)["conversation_id"];
+    say(shopper, "t1", "转人工");  // Chinese explicit request
+    CHECK(shopper.wait_type("status")["status"] == "queued");
+    a.send(json{{"type", "claim"}, {"conversation_id", conversation}});
+    a.wait_type("claimed");
+    a.send(json{{"type", "transfer"},
+                {"conversation_id", conversation},
+                {"agent_email", "nobody@shop.test"}});
+    CHECK(a.wait_type("error")["code"] == "not_found");
+    a.send(json{
+        {"type", "transfer"}, {"conversation_id", conversation}, {"agent_email", "ben@shop.test"}});
+    CHECK(a.wait_type("transferred")["conversation_id"] == conversation);
+    CHECK(b.wait_for([&](const json& j) {
+        return j["type"] == "status" && j["conversation_id"] == conversation;
+    })["status"] == "agent");
+    CHECK(shopper.wait_for([](const json& j) {
+        return j["type"] == "status" && j["status"] == "agent" && j["agent"]["name"] == "Ben";
+    })["status"] == "agent");
+    a.send(json{{"type", "reply"},
+                {"conversation_id", conversation},
+                {"client_id", "x"},
+                {"text", "still me"}});
+    CHECK(a.wait_type("error")["code"] == "not_allowed");
+    b.send(json{{"type", "reply"},
+                {"conversation_id", conversation},
+                {"client_id", "y"},
+                {"text", "Ben here"}});
+    const json m = next_message(shopper, "agent");
+    CHECK(m["text"] == "Ben here");
+    CHECK(m["agent"]["name"] == "Ben");
+    // The shopper wrote in Chinese: the bot's lines were Chinese too.
+    auto t = http_call(port, http::verb::get, "/api/conversations/" + conversation, {},
+                       {{"Cookie", ben.cookie}});
+    const json transcript = t.body_json();
+    bool chinese_handoff = false;
+    for (const auto& msg : transcript["messages"])
+        chinese_handoff =
+            chinese_handoff || (msg["author"] == "bot" && msg["reply"].is_object() &&
+                                msg["reply"]["kind"] == "handoff" && msg["reply"]["lang"] == "zh");
+    CHECK(chinese_handoff);
+}
+
+TEST_CASE("serve: the server's bot answers exactly as the in-page core does") {
+    deployment d({}, {"--no-rate-limits"});
+    std::ifstream in(d.config);
+    const std::string config_text((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+    const parley::dialog_engine engine(parley::parse_config(config_text));
+    parley::session local;
+    engine.greet(local);
+
+    ws_client shopper(d.port(), "/ws/shopper", origin(d.port()));
+    hello(shopper);
+    next_message(shopper, "bot");  // greeting
+    const json cfg = json::parse(config_text);
+    int compared = 0;
+    for (const auto& faq : cfg["faqs"]) {
+        if (compared >= 40) break;
+        // A paraphrase-ish variant: the last question, lower-cased, without punctuation.
+        std::string q = faq["questions"].back();
+        std::string text;
+        for (char c : q)
+            if (c != '?' && c != '!')
+                text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const parley::reply expected = engine.respond(local, text);
+        if (expected.kind == parley::reply_kind::handoff) break;
+        say(shopper, "p" + std::to_string(compared), text);
+        const json got = next_message(shopper, "bot");
+        INFO(text);
+        CHECK(got["text"] == expected.text);
+        CHECK(got["reply"]["kind"] == std::string(parley::reply_kind_name(expected.kind)));
+        CHECK(got["reply"]["item_id"] == expected.item_id);
+        ++compared;
+    }
+    CHECK(compared >= 20);
 }
 
 }  // namespace parley::test
