@@ -3,9 +3,10 @@
 #   1. builds the Release binaries into build/ (configuring it first if needed),
 #   2. the synthetic scale benchmark (parley_bench_retrieval),
 #   3. `parley eval --json` and the plain-BM25 baseline on every visible
-#      evaluation set in ../shared/data, side by side.
+#      evaluation set in ../shared/data, side by side,
+#   4. the server load benchmark (bench/load/run_load.sh, a few minutes).
 #
-#   bench/run_all.sh [--no-retrieval]
+#   bench/run_all.sh [--no-retrieval] [--no-load]
 #
 # PARLEY_DATA overrides the data folder (default: ../shared/data from the repo root).
 set -euo pipefail
@@ -15,10 +16,12 @@ data=${PARLEY_DATA:-$root/../shared/data}
 build=$root/build
 results=$root/bench/results
 run_retrieval=1
+run_load=1
 for arg in "$@"; do
     case $arg in
         --no-retrieval) run_retrieval=0 ;;
-        *) echo "usage: bench/run_all.sh [--no-retrieval]" >&2; exit 2 ;;
+        --no-load) run_load=0 ;;
+        *) echo "usage: bench/run_all.sh [--no-retrieval] [--no-load]" >&2; exit 2 ;;
     esac
 done
 for tool in cmake ninja jq; do
@@ -37,7 +40,7 @@ if [[ ! -f $build/build.ninja || $build_type != Release ]]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
 fi
 # Only the targets used here: a half-edited test elsewhere must not stop a benchmark run.
-ninja -C "$build" parley parley_bench_retrieval parley_bench_baseline >&2
+ninja -C "$build" parley parley_bench_retrieval parley_bench_baseline parley_load >&2
 
 parley=$build/server/parley
 baseline=$build/bench/parley_bench_baseline
@@ -129,6 +132,16 @@ for pair in "${pairs[@]}"; do
     details+=$'\n'"| $name | $(field "$p" cases) | $(field "$p" in_scope) / $oos | $(field "$p" fallbacks) | $(field "$p" clarify) | $(field "$p" threshold) | $(pct "$(field "$u" in_scope_top1)") | $(awk -v x="$(field "$p" index_build_ms)" 'BEGIN { printf "%.1f ms", x }') | $(ms "$(field "$b" p50_ms)") | $(ms "$(field "$b" p99_ms)") | $(field "$b" fallbacks) |"
 done
 
+load_md=""
+if ((run_load)); then
+    echo "running bench/load/run_load.sh" >&2
+    if ! load_md=$("$root/bench/load/run_load.sh" --no-build --out "$results/load.jsonl"); then
+        echo "run_all.sh: the server load benchmark failed" >&2
+        failed=1
+    fi
+    if [[ -f $results/load.jsonl ]]; then cat "$results/load.jsonl" >>"$raw"; fi
+fi
+
 total=$(elapsed "$start")
 report="# Parley benchmarks
 
@@ -154,6 +167,13 @@ if [[ -n $retrieval_md ]]; then
 
 ## Scale (parley_bench_retrieval)
 $retrieval_md"
+fi
+
+if [[ -n $load_md ]]; then
+    report+="
+
+## Server load (bench/load/run_load.sh)
+$load_md"
 fi
 
 printf '%s\n' "$report" | tee "$results/latest.md"

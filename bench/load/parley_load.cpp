@@ -409,6 +409,8 @@ struct counters {
     std::int64_t agent_status = 0;  // shoppers that saw status "agent"
     std::int64_t claimed = 0;
     std::int64_t unmatched = 0;  // bot messages we could not pair with a question
+    std::int64_t acks = 0;
+    std::int64_t bot_messages = 0;
     std::map<std::string, std::int64_t> reply_kinds;
     std::map<std::string, std::int64_t> error_codes;
     std::string last_error;
@@ -480,6 +482,7 @@ class shopper final : public ws_conn {
             return;
         }
         if (type == "ack") {
+            ++g_count.acks;
             const auto n = client_number(f, 'q');
             for (auto& p : in_flight)
                 if (p.n == n) p.ack = f.value("id", std::int64_t{-1});
@@ -520,6 +523,7 @@ class shopper final : public ws_conn {
             ++g_count.ready;
             return;
         }
+        ++g_count.bot_messages;
         if (f.contains("reply") && f["reply"].is_object())
             ++g_count.reply_kinds[f["reply"].value("kind", "?")];
         // A turn is stored as shopper message (ack id a) then the bot's
@@ -925,6 +929,7 @@ awaitable<void> run_bot(net::io_context& ioc, const options& o, const target& t,
     int over = 0;
     for (const auto rate : rates) {
         g_count.reply_kinds.clear();
+        g_count.acks = g_count.bot_messages = g_count.unmatched = 0;
         const auto start = clock_ns() + static_cast<std::int64_t>(warmup * 1e9);
         g_rec.reset(start, start + static_cast<std::int64_t>(measure * 1e9));
         cpu_window cpu{pids};
@@ -966,6 +971,9 @@ awaitable<void> run_bot(net::io_context& ioc, const options& o, const target& t,
         j["generator_lag_p99_ms"] = r3(lag_s.p99);
         j["generator_lag_max_ms"] = r3(lag_s.max);
         j["reply_kinds"] = g_count.reply_kinds;
+        j["acks"] = g_count.acks;
+        j["bot_messages"] = g_count.bot_messages;
+        j["unmatched_bot_messages"] = g_count.unmatched;
         j.update(used);
         if (rps > 0 && used.contains("server_cpu_cores"))
             j["server_cpu_us_per_reply"] = std::round(used["server_cpu_cores"].get<double>() * 1e6 / rps);
