@@ -293,6 +293,26 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         res.prepare_payload();
         return res;
     }
+    if (what == "shop-config" && p.size() == 2) {
+        // What the widget's in-page core needs: the published config minus
+        // server-only secrets. Public (FAQs are public anyway), cacheable for
+        // a short while, readable cross-origin by the shop's allowed origins.
+        if (method != http::verb::get) throw http_failure{405, "use GET"};
+        json cfg = json::parse(h.shop()->json);
+        cfg.erase("identity_secret");
+        auto res = json_response(req, 200, cfg);
+        res.set(http::field::cache_control, "no-cache");
+        const std::string origin = header(req, "Origin");
+        if (!origin.empty()) {
+            auto host_it = req.find(http::field::host);
+            const std::string host = host_it == req.end() ? "" : std::string(host_it->value());
+            if (h.origin_allowed(origin, host)) {
+                res.set(http::field::access_control_allow_origin, origin);
+                res.set(http::field::vary, "Origin");
+            }
+        }
+        return res;
+    }
     if (what == "conversations") {
         if (method != http::verb::get) throw http_failure{405, "use GET"};
         if (p.size() == 2) {

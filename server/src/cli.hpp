@@ -10,5 +10,6 @@ int run_chat(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
 int run_agents(const std::vector<std::string>& args);
+int run_replay(const std::vector<std::string>& args);
 
 }  // namespace parley

@@ -22,7 +22,9 @@ constexpr const char* usage =
     "console)\n"
     "  agents add --email E --name N [--role agent|admin] [--data DIR|--db URL]  (password on "
     "stdin)\n"
-    "  agents list [--data DIR|--db URL]\n";
+    "  agents list [--data DIR|--db URL]\n"
+    "  replay [--config FILE] [--conversation]       messages (JSON lines on stdin) → replies "
+    "as JSON lines\n";
 
 }  // namespace
 
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
         if (command == "eval") return parley::run_eval(args);
         if (command == "serve") return parley::run_serve(args);
         if (command == "agents") return parley::run_agents(args);
+        if (command == "replay") return parley::run_replay(args);
         if (command == "-h" || command == "--help" || command == "help") {
             std::fputs(usage, stdout);
             return 0;

@@ -23,6 +23,10 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
     CHECK(metrics.status == 200);
     CHECK(metrics.headers["Content-Type"].find("text/plain") == 0);
     CHECK(metrics.body.find("# TYPE parley_http_requests_total counter") != std::string::npos);
+    auto shop = http_call(d.port(), http::verb::get, "/api/shop-config");
+    CHECK(shop.status == 200);
+    CHECK(shop.body_json()["faqs"].size() > 10);
+    CHECK(!shop.body_json().contains("identity_secret"));
     auto missing = http_call(d.port(), http::verb::get, "/no/such/file.js");
     CHECK(missing.status == 404);
     auto traversal = http_call(d.port(), http::verb::get, "/../../etc/passwd");
