@@ -83,6 +83,10 @@ bool http_session::upgrade(http_request& req) {
         return true;
     }
     if (path == "/ws/agent") {
+        // The console is served by this server: a browser opening the agent
+        // socket from any other page is cross-site WebSocket hijacking.
+        if (!origin.empty() && origin != "http://" + host && origin != "https://" + host)
+            return refuse(403, "the agent socket is only for this server's console");
         auto who = authenticate(*hub_, req);
         if (!who) return refuse(401, "sign in first");
         std::make_shared<agent_session>(stream_.release_socket(), hub_, who->agent)

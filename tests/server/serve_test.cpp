@@ -318,6 +318,16 @@ TEST_CASE("serve: identity, cross-shopper and unauthenticated access are refused
     // Origin allowlist on the upgrade.
     CHECK_THROWS(ws_client(port, "/ws/shopper", {{"Origin", "https://evil.example"}}));
     ws_client ok(port, "/ws/shopper", {{"Origin", "https://shop.example"}});
+    // The agent socket takes no foreign origin, even with a valid cookie.
+    {
+        const auto anna = login(port, "anna@shop.test", "anna-password");
+        CHECK_THROWS(ws_client(port, "/ws/agent",
+                               {{"Cookie", anna.cookie}, {"Origin", "https://shop.example"}}));
+        ws_client console(
+            port, "/ws/agent",
+            {{"Cookie", anna.cookie}, {"Origin", "http://127.0.0.1:" + std::to_string(port)}});
+        CHECK(console.wait_type("hello")["agent"]["name"] == "Anna");
+    }
     // Agent socket and API need a session.
     CHECK_THROWS(ws_client(port, "/ws/agent", {{"Origin", "https://shop.example"}}));
     CHECK(http_call(port, http::verb::get, "/api/conversations").status == 401);
