@@ -375,6 +375,28 @@ TEST_CASE("serve: identity, cross-shopper and unauthenticated access are refused
         json{{"id", "user-43"}, {"hash", server::hmac_sha256_hex(identity_secret, "user-43")}});
     CHECK(s["conversation_id"] != p["conversation_id"]);
 
+    // GDPR erasure of an identified user by an admin (CSRF-checked).
+    const auto boss = login(port, "boss@shop.test", "boss-password");
+    const std::string body = json{{"user_id", "user-42"}}.dump();
+    CHECK(http_call(port, http::verb::delete_, "/api/shopper", body, {{"Cookie", boss.cookie}})
+              .status == 403);
+    const auto anna = login(port, "anna@shop.test", "anna-password");
+    CHECK(http_call(port, http::verb::delete_, "/api/shopper", body,
+                    {{"Cookie", anna.cookie}, {"X-CSRF-Token", anna.csrf}})
+              .status == 403);
+    auto erased = http_call(port, http::verb::delete_, "/api/shopper", body,
+                            {{"Cookie", boss.cookie}, {"X-CSRF-Token", boss.csrf}});
+    CHECK(erased.status == 200);
+    CHECK(erased.body_json()["deleted_conversations"] == 1);
+    // The open sockets of that conversation are told and closed.
+    CHECK(laptop.wait_for([](const json& j) {
+        return j["type"] == "error" && j["code"] == "not_found";
+    })["code"] == "not_found");
+    CHECK(http_call(port, http::verb::get,
+                    "/api/conversations/" + p["conversation_id"].get<std::string>(), {},
+                    {{"Cookie", boss.cookie}})
+              .status == 404);
+
     // GDPR erasure by the shopper's own token.
     const std::string token_b = b["token"];
     auto erase = http_call(port, http::verb::delete_, "/api/shopper", {},
