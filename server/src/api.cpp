@@ -169,6 +169,12 @@ http_response static_response(hub& h, const http_request& req) {
     res.set(http::field::cache_control, file->cache_control);
     res.set(http::field::vary, "Accept-Encoding");
     res.set("X-Content-Type-Options", "nosniff");
+    if (file->content_type.rfind("text/html", 0) != 0) {
+        // The widget's code (modules, the wasm core) is fetched in CORS mode
+        // by shop pages on other origins; these files are public and hold no
+        // credentials, so any origin may read them.
+        res.set(http::field::access_control_allow_origin, "*");
+    }
     if (file->content_type.rfind("text/html", 0) == 0) {
         // Our own pages: no inline script anywhere, so a strict CSP costs nothing.
         res.set("Content-Security-Policy",

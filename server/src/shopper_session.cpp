@@ -91,9 +91,14 @@ void shopper_session::on_read(beast::error_code ec, std::size_t) {
 
 void shopper_session::handle_frame(std::string_view data) {
     std::string type;
+    std::string ref;  // what the error frame refers to: the client_id, else the type
     try {
         const json f = parse_frame(data);
         type = f["type"].get<std::string>();
+        ref = type;
+        if (auto it = f.find("client_id");
+            it != f.end() && it->is_string() && it->get_ref<const std::string&>().size() <= 64)
+            ref = it->get<std::string>();
         if (type == "ping") {
             send(json{{"type", "pong"}});
             return;
@@ -123,7 +128,7 @@ void shopper_session::handle_frame(std::string_view data) {
         hub_->metrics()
             .counter("parley_protocol_errors_total", "Refused frames", {{"code", e.code}})
             .inc();
-        send(error_frame(e.code, e.what(), type));
+        send(error_frame(e.code, e.what(), ref));
         if (!errors_.spend()) {
             closing_ = true;
             ws_.async_close(websocket::close_code::policy_error,
@@ -131,7 +136,7 @@ void shopper_session::handle_frame(std::string_view data) {
         }
     } catch (const std::exception& e) {
         hub_->log().error("shopper_frame_failed", {{"error", e.what()}, {"type", type}});
-        send(error_frame("internal", "the server could not handle this frame; try again", type));
+        send(error_frame("internal", "the server could not handle this frame; try again", ref));
     }
 }
 

@@ -26,6 +26,10 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
     auto shop = http_call(d.port(), http::verb::get, "/api/shop-config");
     CHECK(shop.status == 200);
     CHECK(shop.body_json()["faqs"].size() > 10);
+    CHECK(http_call(d.port(), http::verb::get, "/api/shop-config", {},
+                    {{"Origin", "https://elsewhere.example"}})
+              .headers["Access-Control-Allow-Origin"] ==
+          "https://elsewhere.example");  // no allowlist: any
     CHECK(!shop.body_json().contains("identity_secret"));
     auto missing = http_call(d.port(), http::verb::get, "/no/such/file.js");
     CHECK(missing.status == 404);
@@ -425,7 +429,9 @@ TEST_CASE("serve: hostile input gets error frames and the server stays up") {
     ws.send(json{{"type", "message"}, {"client_id", "u1"}, {"text", "hi"}, {"admin", true}});
     CHECK(ws.wait_type("error")["code"] == "unknown_field");
     ws.send(json{{"type", "message"}, {"client_id", "big"}, {"text", std::string(5000, 'a')}});
-    CHECK(ws.wait_type("error")["code"] == "too_large");
+    const json too_large = ws.wait_type("error");
+    CHECK(too_large["code"] == "too_large");
+    CHECK(too_large["ref"] == "big");
     ws.send_raw(
         json{{"type", "message"}, {"client_id", "huge"}, {"text", std::string(70000, 'b')}}.dump());
     CHECK(ws.wait_type("error")["code"] == "too_large");
