@@ -1,0 +1,142 @@
+// Embind bindings of the core for the browser (the widget's Web Worker) and
+// node. An adapter only: it converts strings and JSON, holds no globals, and
+// never lets a C++ exception cross into JavaScript — every failure comes back
+// as data (`ok()`/`error()` for the constructor, `{"error": "..."}` for calls).
+//
+// JS API (see wasm/README.md):
+//   const core = await createParleyCore();
+//   const engine = new core.Engine(configJson);
+//   engine.ok(); engine.error();
+//   engine.greet(sessionJson)          -> '{"reply":{...},"session":"<session JSON>"}'
+//   engine.respond(sessionJson, text)  -> same shape ("session_reset":true if the session was bad)
+//   engine.newSession(locale)          -> session JSON ("" = the shop's locale)
+//   engine.analysisText(text)          -> normalized, PII-masked text
+//   engine.delete();
+#include <emscripten/bind.h>
+
+#include <exception>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "parley/config.hpp"
+#include "parley/dialog.hpp"
+#include "parley/session.hpp"
+#include "parley/text.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string error_json(std::string_view message) {
+    return dump(json{{"error", std::string(message)}});
+}
+
+class engine {
+  public:
+    explicit engine(const std::string& config_json) {
+        try {
+            engine_ = std::make_unique<parley::dialog_engine>(parley::parse_config(config_json));
+        } catch (const parley::config_error& e) {
+            error_ = e.what();  // "<json path>: <what was expected>"
+        } catch (const std::exception& e) {
+            error_ = std::string("engine: ") + e.what();
+        } catch (...) {
+            error_ = "engine: unknown error";
+        }
+        if (!engine_ && error_.empty()) error_ = "engine: not built";
+    }
+
+    bool ok() const { return engine_ != nullptr; }
+    std::string error() const { return error_; }
+
+    std::string greet(const std::string& session_json) const {
+        return guarded([&] {
+            bool reset = false;
+            parley::session s = load(session_json, reset);
+            const parley::reply r = engine_->greet(s);
+            return result(r, s, reset);
+        });
+    }
+
+    std::string respond(const std::string& session_json, const std::string& text) const {
+        return guarded([&] {
+            bool reset = false;
+            parley::session s = load(session_json, reset);
+            const parley::reply r = engine_->respond(s, text);
+            return result(r, s, reset);
+        });
+    }
+
+    // A fresh session in `locale` ("en" or "zh"; "" or anything else: the
+    // shop's locale), as the server starts one: pass it to greet().
+    std::string new_session(const std::string& locale) const {
+        return guarded([&] {
+            parley::session s;
+            if (!parley::language_from_code(locale, s.lang))
+                s.lang = engine_->settings().shop.locale;
+            return s.to_json();
+        });
+    }
+
+    std::string analysis_text(const std::string& text) const {
+        return guarded([&] { return engine_->analysis_text(text); });
+    }
+
+  private:
+    template <class F>
+    std::string guarded(F&& f) const {
+        if (!engine_) return error_json("engine: not built: " + error_);
+        try {
+            return f();
+        } catch (const std::exception& e) {
+            return error_json(e.what());
+        } catch (...) {
+            return error_json("unknown error");
+        }
+    }
+
+    // "" is a fresh session; an unreadable one is replaced by a fresh one
+    // (and reported), exactly as the server does with an old stored state.
+    static parley::session load(const std::string& session_json, bool& reset) {
+        if (session_json.empty()) return parley::session{};
+        try {
+            return parley::session::from_json(session_json);
+        } catch (const std::exception&) {
+            reset = true;
+            return parley::session{};
+        }
+    }
+
+    // Byte for byte what `parley replay` prints, so the parity test can
+    // compare strings; "session_reset" is only added when it happened.
+    static std::string result(const parley::reply& r, const parley::session& s, bool reset) {
+        std::string out = "{\"reply\":";
+        out += r.to_json();
+        out += ",\"session\":";
+        out += dump(json(s.to_json()));
+        if (reset) out += ",\"session_reset\":true";
+        out += '}';
+        return out;
+    }
+
+    std::unique_ptr<parley::dialog_engine> engine_;
+    std::string error_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(parley_core) {
+    emscripten::class_<engine>("Engine")
+        .constructor<const std::string&>()
+        .function("ok", &engine::ok)
+        .function("error", &engine::error)
+        .function("greet", &engine::greet)
+        .function("respond", &engine::respond)
+        .function("newSession", &engine::new_session)
+        .function("analysisText", &engine::analysis_text);
+}
