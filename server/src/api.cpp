@@ -160,8 +160,11 @@ http_response static_response(hub& h, const http_request& req) {
     const std::string path(req.target().substr(0, req.target().find('?')));
     const auto file = h.files().find(path);
     if (!file) return error_response(req, 404, "not found");
-    const bool gzip = !file->gzip.empty() && accepts_gzip(header(req, "Accept-Encoding"));
-    const std::string& etag = gzip ? file->gzip_etag : file->etag;
+    const std::string accept = header(req, "Accept-Encoding");
+    // Brotli first (about 20% smaller than gzip on the wasm core), then gzip.
+    const bool brotli = !file->brotli.empty() && accepts_brotli(accept);
+    const bool gzip = !brotli && !file->gzip.empty() && accepts_gzip(accept);
+    const std::string& etag = brotli ? file->brotli_etag : gzip ? file->gzip_etag : file->etag;
     http_response res{http::status::ok, req.version()};
     res.keep_alive(req.keep_alive());
     res.set(http::field::content_type, file->content_type);
@@ -183,13 +186,15 @@ http_response static_response(hub& h, const http_request& req) {
         res.set("Referrer-Policy", "same-origin");
     }
     const std::string inm = header(req, "If-None-Match");
-    if (etag_matches(inm, file->etag) || etag_matches(inm, file->gzip_etag)) {
+    if (etag_matches(inm, file->etag) || etag_matches(inm, file->gzip_etag) ||
+        etag_matches(inm, file->brotli_etag)) {
         res.result(http::status::not_modified);
         res.erase(http::field::content_type);
         return res;
     }
+    if (brotli) res.set(http::field::content_encoding, "br");
     if (gzip) res.set(http::field::content_encoding, "gzip");
-    const std::string& bytes = gzip ? file->gzip : file->body;
+    const std::string& bytes = brotli ? file->brotli : gzip ? file->gzip : file->body;
     if (req.method() == http::verb::head) {
         res.content_length(bytes.size());
     } else {

@@ -1,5 +1,7 @@
 #include "static_files.hpp"
 
+#include <brotli/encode.h>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -145,7 +147,10 @@ static_file make_file(std::string url, std::string body) {
     if (!already_compressed(extension_of(f.path)) && f.body.size() >= 64) {
         std::string z = gzip_compress(f.body);
         if (z.size() * 10 < f.body.size() * 9) f.gzip = std::move(z);
+        std::string b = brotli_compress(f.body);
+        if (b.size() * 10 < f.body.size() * 9) f.brotli = std::move(b);
     }
+    f.brotli_etag = "\"" + hash + "-br\"";
     f.immutable = is_content_hashed(f.path);
     f.cache_control = f.immutable ? "public, max-age=31536000, immutable" : "no-cache";
     return f;
@@ -240,6 +245,17 @@ bool percent_decode(std::string_view in, std::string& out) {
     return true;
 }
 
+std::string brotli_compress(std::string_view data, int quality) {
+    std::string out(BrotliEncoderMaxCompressedSize(data.size()), '\0');
+    std::size_t size = out.size();
+    if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, data.size(),
+                               reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                               reinterpret_cast<std::uint8_t*>(out.data())))
+        throw std::runtime_error("brotli: compression failed");
+    out.resize(size);
+    return out;
+}
+
 std::string gzip_compress(std::string_view data, int level) {
     z_stream zs{};
     // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
@@ -309,6 +325,14 @@ bool etag_matches(std::string_view header, std::string_view etag) {
 }
 
 bool accepts_gzip(std::string_view accept_encoding) {
+    return accepts_encoding(accept_encoding, "gzip");
+}
+
+bool accepts_brotli(std::string_view accept_encoding) {
+    return accepts_encoding(accept_encoding, "br");
+}
+
+bool accepts_encoding(std::string_view accept_encoding, std::string_view wanted) {
     double gzip_q = -1, star_q = -1;
     std::string_view rest = accept_encoding;
     while (!rest.empty()) {
@@ -335,7 +359,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
                 }
             }
         }
-        if (coding == "gzip" || coding == "x-gzip")
+        if (coding == wanted || (wanted == "gzip" && coding == "x-gzip"))
             gzip_q = std::max(gzip_q, q);
         else if (coding == "*")
             star_q = std::max(star_q, q);

@@ -19,12 +19,14 @@
 namespace parley::server {
 
 struct static_file {
-    std::string path;           // URL path, "/console/index.html"
-    std::string body;           // the bytes as on disk
-    std::string gzip;           // gzip of body; empty when it saved < ~10%
-    std::string content_type;   // "text/html; charset=utf-8"
-    std::string etag;           // strong, quoted: "\"<32 hex of sha256>\""
-    std::string gzip_etag;      // ETag of the gzip representation (differs, as RFC 9110 wants)
+    std::string path;          // URL path, "/console/index.html"
+    std::string body;          // the bytes as on disk
+    std::string gzip;          // gzip of body; empty when it saved < ~10%
+    std::string content_type;  // "text/html; charset=utf-8"
+    std::string etag;          // strong, quoted: "\"<32 hex of sha256>\""
+    std::string gzip_etag;     // ETag of the gzip representation (differs, as RFC 9110 wants)
+    std::string brotli;        // brotli (quality 11) of body; empty when it saved < ~10%
+    std::string brotli_etag;
     std::string cache_control;  // "public, max-age=31536000, immutable" or "no-cache"
     bool immutable = false;     // content-hashed name
 };
@@ -84,5 +86,10 @@ std::string gzip_compress(std::string_view data, int level = 9);
 bool etag_matches(std::string_view if_none_match_header, std::string_view etag);
 // Accept-Encoding allows gzip (or x-gzip, or "*") with q > 0.
 bool accepts_gzip(std::string_view accept_encoding);
+bool accepts_brotli(std::string_view accept_encoding);
+// Accept-Encoding allows `coding` (or "*") with q > 0.
+bool accepts_encoding(std::string_view accept_encoding, std::string_view coding);
+// Brotli at `quality` (11: smallest; done once per file at load).
+std::string brotli_compress(std::string_view data, int quality = 11);
 
 }  // namespace parley::server

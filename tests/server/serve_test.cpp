@@ -46,6 +46,14 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
             http_call(d.port(), http::verb::get, "/console", {}, {{"If-None-Match", etag}});
         CHECK(again.status == 304);
         CHECK(again.body.empty());
+        auto br =
+            http_call(d.port(), http::verb::get, "/console", {}, {{"Accept-Encoding", "gzip, br"}});
+        CHECK(br.headers["Content-Encoding"] == "br");
+        auto gz =
+            http_call(d.port(), http::verb::get, "/console", {}, {{"Accept-Encoding", "gzip"}});
+        CHECK(gz.headers["Content-Encoding"] == "gzip");
+        CHECK(br.body.size() < gz.body.size());
+        CHECK(gz.body.size() < page.body.size());
     } else {
         MESSAGE("web pages not built; static page checks skipped");
     }
