@@ -41,7 +41,9 @@ class agent_session : public std::enable_shared_from_this<agent_session> {
     beast::flat_buffer buffer_;
     std::shared_ptr<hub> hub_;
     agent_record agent_;
-    write_queue queue_;
+    // Agents follow many conversations at once: a deeper queue before we
+    // decide the console stopped reading.
+    write_queue queue_{65536};
     error_budget errors_;
     bool closing_ = false;
     std::set<std::string> watching_;  // conversations this console shows live

@@ -78,6 +78,7 @@ int run_serve(const std::vector<std::string>& args) {
     serve_settings s;
     s.www_dir = PARLEY_DEFAULT_WWW_DIR;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    bool threads_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
@@ -100,6 +101,7 @@ int run_serve(const std::vector<std::string>& args) {
             s.www_dir = value();
         } else if (a == "--threads") {
             threads = static_cast<unsigned>(std::max(1, std::stoi(value())));
+            threads_given = true;
         } else if (a == "--no-rate-limits") {
             s.rate_limits = false;
         } else if (a == "--quiet") {
@@ -113,6 +115,9 @@ int run_serve(const std::vector<std::string>& args) {
         }
     }
     s.demo = s.config_path.empty();
+    // The PostgreSQL store and bus block an io thread per query: keep at
+    // least as many threads as pooled connections so sockets keep moving.
+    if (!s.db_url.empty() && !threads_given) threads = std::max(threads, 4u);
     std::string config_json = s.demo ? std::string(demo_config_json()) : read_file(s.config_path);
     parley::config cfg;
     try {

@@ -558,6 +558,39 @@ class postgres_store final : public store {
     append_result append_message(const new_message& m) override {
         return with_conn([&](PGconn* c) -> append_result {
             transaction tx(c);
+            auto r = append_in(c, tx, m);
+            if (!r.duplicate) tx.commit();
+            return r;
+        });
+    }
+
+    turn_result append_turn(const new_message& shopper, const std::vector<new_message>& replies,
+                            const std::optional<dialog_update>& dialog) override {
+        return with_conn([&](PGconn* c) -> turn_result {
+            transaction tx(c);
+            turn_result out;
+            out.shopper = append_in(c, tx, shopper);
+            if (out.shopper.duplicate) return out;
+            for (const auto& m : replies) {
+                auto r = append_in(c, tx, m);
+                out.replies.push_back(std::move(r.message));
+            }
+            if (dialog) {
+                exec(c,
+                     "UPDATE conversations SET dialog_state = $2, intent = $3, sentiment = $4, "
+                     "updated_at = $5 WHERE id = $1",
+                     params(shopper.conversation_id, dialog->state, dialog->intent,
+                            dialog->sentiment, shopper.now));
+            }
+            tx.commit();
+            return out;
+        });
+    }
+
+    // One append inside the caller's transaction; on a duplicate client_id the
+    // transaction is rolled back and the stored original returned.
+    append_result append_in(PGconn* c, transaction& tx, const new_message& m) {
+        {
             // The UPDATE takes the conversation's row lock: appends to one
             // conversation from any node serialise here, so seq is gap-free
             // and the client_id check below sees every committed message.
@@ -599,9 +632,8 @@ class postgres_store final : public store {
                 }
                 throw store_error("append_message: client_id conflict without a stored message");
             }
-            tx.commit();
             return {std::move(r), false};
-        });
+        }
     }
 
     std::vector<message_record> messages_after(std::string_view conversation_id,

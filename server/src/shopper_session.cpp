@@ -86,7 +86,15 @@ void shopper_session::on_read(beast::error_code ec, std::size_t) {
     buffer_.consume(buffer_.size());
     handle_frame(data);
     if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();  // idle sockets stay small
-    if (!closing_) do_read();
+    if (closing_) return;
+    // Backpressure: each message queues several frames (ack, echo, reply); a
+    // client that sends faster than it reads waits until its frames drain,
+    // so overload saturates instead of piling up in memory.
+    if (queue_.size() > pause_reading_above) {
+        read_paused_ = true;
+        return;
+    }
+    do_read();
 }
 
 void shopper_session::handle_frame(std::string_view data) {
@@ -293,34 +301,70 @@ void shopper_session::handle_message(const json& f) {
     m.author = author_kind::shopper;
     m.text = parley::mask_pii(text, shop->cfg().pii).masked;
     m.now = now;
+
+    if (c->status == conversation_status::bot) {
+        // The common case: the shopper's message, the bot's reply and the
+        // dialog state are committed together, then acknowledged.
+        if (local_mode_)
+            local_turn(*c, &m, f.value("local_reply", json::object()));
+        else
+            bot_turn(*c, &m, text);
+        return;
+    }
     const auto stored = db.append_message(m);
     send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
     if (stored.duplicate) return;  // a retry: stored once, answered once
-    hub_->metrics()
-        .counter("parley_messages_total", "Stored messages", {{"author", "shopper"}})
-        .inc();
-
-    if (c->status == conversation_status::closed) {
-        // Writing after a close starts a fresh bot turn in the same conversation.
-        db.reopen(c->id, now);
-        c->status = conversation_status::bot;
-        auto dialog = load_dialog(*c);
-        dialog.handed_off = false;
-        dialog.handoff = parley::handoff_reason::none;
-        dialog.flow.reset();
-        c->dialog_state = dialog.to_json();
-        hub_->publish(json{{"e", "status"}, {"c", c->id}, {"st", "bot"}});
+    count_message("shopper");
+    if (c->status != conversation_status::closed) {
+        hub_->publish_message(stored.message, c->status);
+        return;  // for the agent; the bot stays quiet
     }
+    // Writing after a close starts a fresh bot turn in the same conversation.
+    db.reopen(c->id, now);
+    c->status = conversation_status::bot;
+    auto dialog = load_dialog(*c);
+    dialog.handed_off = false;
+    dialog.handoff = parley::handoff_reason::none;
+    dialog.flow.reset();
+    c->dialog_state = dialog.to_json();
+    hub_->publish(json{{"e", "status"}, {"c", c->id}, {"st", "bot"}});
     hub_->publish_message(stored.message, c->status);
-
-    if (c->status != conversation_status::bot) return;  // for the agent; the bot stays quiet
     if (local_mode_)
-        local_turn(*c, f.value("local_reply", json::object()));
+        local_turn(*c, nullptr, f.value("local_reply", json::object()));
     else
-        bot_turn(*c, text);
+        bot_turn(*c, nullptr, text);
 }
 
-void shopper_session::bot_turn(const conversation_record& c, const std::string& text) {
+void shopper_session::count_message(const char* author) {
+    hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", author}}).inc();
+}
+
+std::optional<std::vector<message_record>> shopper_session::commit_turn(
+    const conversation_record& c, const new_message* shopper,
+    const std::vector<new_message>& replies, const store::dialog_update& dialog) {
+    auto& db = hub_->db();
+    std::vector<message_record> stored;
+    if (shopper) {
+        auto turn = db.append_turn(*shopper, replies, dialog);
+        send(json{
+            {"type", "ack"}, {"client_id", shopper->client_id}, {"id", turn.shopper.message.seq}});
+        if (turn.shopper.duplicate) return std::nullopt;  // a retry: stored once, answered once
+        count_message("shopper");
+        hub_->publish_message(turn.shopper.message, conversation_status::bot);
+        stored = std::move(turn.replies);
+    } else {
+        for (const auto& m : replies) stored.push_back(db.append_message(m).message);
+        db.save_dialog(c.id, dialog.state, dialog.intent, dialog.sentiment, now_ms());
+    }
+    for (const auto& m : stored) {
+        hub_->publish_message(m, conversation_status::bot);
+        count_message("bot");
+    }
+    return stored;
+}
+
+void shopper_session::bot_turn(const conversation_record& c, const new_message* shopper,
+                               const std::string& text) {
     const auto started = std::chrono::steady_clock::now();
     const auto shop = hub_->shop();
     auto dialog = load_dialog(c);
@@ -330,28 +374,23 @@ void shopper_session::bot_turn(const conversation_record& c, const std::string& 
         dialog.handoff = parley::handoff_reason::none;
     }
     const parley::reply r = shop->engine.respond(dialog, text);
-    auto& db = hub_->db();
-    const auto now = now_ms();
+    std::vector<new_message> replies;
     if (r.kind != parley::reply_kind::relay && !r.text.empty()) {
         new_message m;
         m.conversation_id = c.id;
         m.author = author_kind::bot;
         m.text = r.text;
         m.payload = stored_payload(r);
-        m.now = now;
-        const auto stored = db.append_message(m);
-        db.save_dialog(c.id, dialog.to_json(), dialog.last_item, r.sentiment.frustration, now);
-        hub_->publish_message(stored.message, conversation_status::bot);
-        hub_->metrics()
-            .counter("parley_messages_total", "Stored messages", {{"author", "bot"}})
-            .inc();
-        hub_->metrics()
-            .counter("parley_bot_replies_total", "Bot replies by kind",
-                     {{"kind", std::string(parley::reply_kind_name(r.kind))}})
-            .inc();
-    } else {
-        db.save_dialog(c.id, dialog.to_json(), dialog.last_item, r.sentiment.frustration, now);
+        m.now = shopper ? shopper->now : now_ms();
+        replies.push_back(std::move(m));
     }
+    const auto stored = commit_turn(c, shopper, replies,
+                                    {dialog.to_json(), dialog.last_item, r.sentiment.frustration});
+    if (!stored) return;
+    hub_->metrics()
+        .counter("parley_bot_replies_total", "Bot replies by kind",
+                 {{"kind", std::string(parley::reply_kind_name(r.kind))}})
+        .inc();
     hub_->metrics()
         .histogram("parley_bot_reply_seconds", "Time from a shopper message to the bot's reply")
         .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -359,13 +398,12 @@ void shopper_session::bot_turn(const conversation_record& c, const std::string& 
         hand_off(c, dialog, std::string(parley::handoff_reason_name(r.handoff)), *shop);
 }
 
-void shopper_session::local_turn(const conversation_record& c, const json& lr) {
+void shopper_session::local_turn(const conversation_record& c, const new_message* shopper,
+                                 const json& lr) {
     if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
     check_fields(
         lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state", "quick_replies"});
     const auto shop = hub_->shop();
-    auto& db = hub_->db();
-    const auto now = now_ms();
     const std::string text =
         utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));
     const std::string kind = optional_string(lr, "kind", 32).value_or("answer");
@@ -381,6 +419,7 @@ void shopper_session::local_turn(const conversation_record& c, const json& lr) {
             throw frame_error("bad_frame", std::string("'dialog_state': ") + e.what());
         }
     }
+    std::vector<new_message> replies;
     if (!text.empty()) {
         json payload{{"kind", kind},
                      {"item_id", optional_string(lr, "item_id", 128).value_or("")},
@@ -394,11 +433,12 @@ void shopper_session::local_turn(const conversation_record& c, const json& lr) {
         m.author = author_kind::bot;
         m.text = text;
         m.payload = dump(payload);
-        m.now = now;
-        const auto stored = db.append_message(m);
-        hub_->publish_message(stored.message, conversation_status::bot);
+        m.now = shopper ? shopper->now : now_ms();
+        replies.push_back(std::move(m));
     }
-    db.save_dialog(c.id, dialog.to_json(), dialog.last_item, dialog.last_frustration, now);
+    const auto stored = commit_turn(c, shopper, replies,
+                                    {dialog.to_json(), dialog.last_item, dialog.last_frustration});
+    if (!stored) return;
     if (reason != parley::handoff_reason::none) hand_off(c, dialog, handoff, *shop);
 }
 
@@ -544,6 +584,10 @@ void shopper_session::on_write(beast::error_code ec, std::size_t) {
     if (ec) return;
     queue_.pop();
     if (!queue_.empty()) do_write();
+    if (read_paused_ && queue_.size() <= resume_reading_at && !closing_) {
+        read_paused_ = false;
+        do_read();
+    }
 }
 
 void shopper_session::shutdown() {

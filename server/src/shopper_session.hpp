@@ -37,8 +37,19 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     void handle_ticket(const nlohmann::json& f);
     void on_event(const hub_event& ev);
 
-    void bot_turn(const conversation_record& c, const std::string& text);
-    void local_turn(const conversation_record& c, const nlohmann::json& local_reply);
+    // A bot turn: with `shopper` (the message that triggered it) everything is
+    // committed in one transaction and then acknowledged; without (the first
+    // message after a close, already stored) only the replies are added.
+    void bot_turn(const conversation_record& c, const new_message* shopper,
+                  const std::string& text);
+    void local_turn(const conversation_record& c, const new_message* shopper,
+                    const nlohmann::json& local_reply);
+    // Stores and announces a turn; nullopt when the shopper's message was a retry.
+    std::optional<std::vector<message_record>> commit_turn(const conversation_record& c,
+                                                           const new_message* shopper,
+                                                           const std::vector<new_message>& replies,
+                                                           const store::dialog_update& dialog);
+    void count_message(const char* author);
     void hand_off(const conversation_record& c, parley::session dialog, const std::string& reason,
                   const shop_runtime& shop);
     void send_message(const message_record& m);
@@ -54,6 +65,7 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     bool hello_done_ = false;
     bool local_mode_ = false;
     bool closing_ = false;
+    bool read_paused_ = false;  // backpressure: the client is not reading our frames
     std::string conversation_id_;
     std::int64_t last_sent_ = 0;  // newest message id this socket has sent
 };

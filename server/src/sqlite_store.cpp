@@ -391,6 +391,34 @@ class sqlite_store final : public store {
     append_result append_message(const new_message& m) override {
         std::lock_guard lock(mu_);
         transaction tx(*this);
+        auto r = append_locked(m);
+        if (!r.duplicate) tx.commit();
+        return r;
+    }
+
+    turn_result append_turn(const new_message& shopper, const std::vector<new_message>& replies,
+                            const std::optional<dialog_update>& dialog) override {
+        std::lock_guard lock(mu_);
+        transaction tx(*this);
+        turn_result out;
+        out.shopper = append_locked(shopper);
+        if (out.shopper.duplicate) return out;
+        for (const auto& m : replies) out.replies.push_back(append_locked(m).message);
+        if (dialog) {
+            query q(*this,
+                    "UPDATE conversations SET dialog_state = ?, intent = ?, sentiment = ?, "
+                    "updated_at = ? WHERE id = ?");
+            q.bind(dialog->state, dialog->intent, dialog->sentiment, shopper.now,
+                   shopper.conversation_id);
+            q.run();
+        }
+        tx.commit();
+        return out;
+    }
+
+  private:
+    // One append inside the caller's lock and transaction.
+    append_result append_locked(const new_message& m) {
         if (!m.client_id.empty()) {
             query dup(*this, std::string("SELECT ") + message_columns +
                                  " FROM messages WHERE conversation_id = ? AND client_id = ?");
@@ -420,10 +448,10 @@ class sqlite_store final : public store {
         ins.bind(r.conversation_id, r.seq, r.client_id, author_name(r.author), r.agent_id, r.text,
                  r.payload, r.created_at);
         ins.run();
-        tx.commit();
         return {std::move(r), false};
     }
 
+  public:
     std::vector<message_record> messages_after(std::string_view conversation_id,
                                                std::int64_t after_seq, std::size_t limit) override {
         std::lock_guard lock(mu_);

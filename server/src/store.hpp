@@ -188,6 +188,22 @@ class store {
     // Assigns the next seq atomically (concurrent appends from two nodes get
     // distinct, gap-free seqs) and bumps the conversation's last_seq/updated_at.
     virtual append_result append_message(const new_message& m) = 0;
+    // A whole bot turn in ONE transaction (a third of the disk writes of three
+    // calls): the shopper's message (idempotent by client_id like
+    // append_message) and, only if it was new, the bot's replies and the
+    // dialog state. On a duplicate nothing else is written and `replies` is empty.
+    struct dialog_update {
+        std::string state;
+        std::string intent;
+        double sentiment = 0.0;
+    };
+    struct turn_result {
+        append_result shopper;
+        std::vector<message_record> replies;
+    };
+    virtual turn_result append_turn(const new_message& shopper,
+                                    const std::vector<new_message>& replies,
+                                    const std::optional<dialog_update>& dialog) = 0;
     // seq > after_seq, oldest first, at most `limit`.
     virtual std::vector<message_record> messages_after(std::string_view conversation_id,
                                                        std::int64_t after_seq,

@@ -29,6 +29,10 @@ constexpr std::size_t max_frame_bytes = 64 * 1024;
 constexpr std::size_t max_read_bytes = 1024 * 1024;
 // Shopper and agent message text.
 constexpr std::size_t max_text_bytes = 4000;
+// Backpressure: stop reading a socket with this many frames waiting to be
+// written; read again once it is down to the second number.
+constexpr std::size_t pause_reading_above = 64;
+constexpr std::size_t resume_reading_at = 16;
 
 // A frame that breaks the protocol; `code` is one of PROTOCOL.md's error codes.
 struct frame_error : std::runtime_error {
@@ -72,8 +76,9 @@ class error_budget {
 // Used only on the socket's strand.
 class write_queue {
   public:
+    explicit write_queue(std::size_t limit = 4096) : limit_(limit) {}
     bool push(std::shared_ptr<const std::string> frame) {
-        if (queue_.size() >= 4096) return false;  // a reader that never reads: drop it
+        if (queue_.size() >= limit_) return false;  // a reader that never reads: drop it
         queue_.push_back(std::move(frame));
         return true;
     }
@@ -83,6 +88,7 @@ class write_queue {
     void pop() { queue_.pop_front(); }
 
   private:
+    std::size_t limit_;
     std::deque<std::shared_ptr<const std::string>> queue_;
 };
 

@@ -762,3 +762,44 @@ TEST_CASE("postgres store: schema_version, concurrent first start, reconnect") {
 
     CHECK_THROWS_AS(open_postgres_store(pg->url_for("no_such_database")), store_error);
 }
+
+STORE_TEST("append_turn commits a whole bot turn once", check_append_turn) {
+    auto s = b.open();
+    auto c = s->create_conversation(convo(1000, "tok-turn"));
+    new_message shopper;
+    shopper.conversation_id = c.id;
+    shopper.client_id = "c-1";
+    shopper.author = author_kind::shopper;
+    shopper.text = "how long does shipping take";
+    shopper.now = 2000;
+    new_message bot;
+    bot.conversation_id = c.id;
+    bot.author = author_kind::bot;
+    bot.text = "2-3 days";
+    bot.payload = R"({"kind":"answer"})";
+    bot.now = 2000;
+    const store::dialog_update dialog{R"({"v":1})", "shipping_time", 0.25};
+
+    auto first = s->append_turn(shopper, {bot}, dialog);
+    CHECK_FALSE(first.shopper.duplicate);
+    CHECK(first.shopper.message.seq == 1);
+    REQUIRE(first.replies.size() == 1);
+    CHECK(first.replies[0].seq == 2);
+    CHECK(first.replies[0].text == "2-3 days");
+    auto stored = s->find_conversation(c.id);
+    REQUIRE(stored);
+    CHECK(stored->last_seq == 2);
+    CHECK(stored->dialog_state == R"({"v":1})");
+    CHECK(stored->intent == "shipping_time");
+    CHECK(stored->sentiment == doctest::Approx(0.25));
+
+    // A retry: nothing new is written, the original comes back.
+    auto again = s->append_turn(shopper, {bot}, store::dialog_update{"{}", "other", 0.9});
+    CHECK(again.shopper.duplicate);
+    CHECK(again.shopper.message.seq == 1);
+    CHECK(again.replies.empty());
+    stored = s->find_conversation(c.id);
+    CHECK(stored->last_seq == 2);
+    CHECK(stored->intent == "shipping_time");
+    CHECK(s->messages_after(c.id, 0).size() == 2);
+}
