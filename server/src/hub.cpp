@@ -45,6 +45,7 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
       request_limiter_(300, 5.0),
       message_limiter_(10, 1.0),
       login_limiter_(10, 10.0 / 60.0),
+      single_node_(settings_.db_url.empty()),
       heartbeat_timer_(ioc),
       retention_timer_(ioc) {}
 
@@ -151,10 +152,28 @@ void hub::leave(const agent_session* a) {
 }
 
 void hub::publish(const json& event) {
+    if (single_node_) {
+        // One node: nobody else listens, so skip the JSON round trip.
+        auto ev = std::make_shared<hub_event>();
+        ev->body = event;
+        ev->kind = event.value("e", "");
+        ev->conversation_id = event.value("c", "");
+        dispatch(ev);
+        return;
+    }
     bus_->publish(dump(event));
 }
 
 void hub::publish_message(const message_record& m, conversation_status status) {
+    if (single_node_) {
+        auto ev = std::make_shared<hub_event>();
+        ev->kind = "msg";
+        ev->conversation_id = m.conversation_id;
+        ev->body = json{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
+        ev->message = m;
+        dispatch(ev);
+        return;
+    }
     json ev{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
     // PostgreSQL caps NOTIFY payloads at 8000 bytes: big messages travel by
     // reference and receivers read them from the store.

@@ -158,6 +158,9 @@ class hub : public std::enable_shared_from_this<hub> {
     };
     std::map<std::string, presence> presence_;  // node id → its agents
 
+    // SQLite: this process is the whole deployment and events are dispatched
+    // in process without serializing (the local bus stays for symmetry).
+    bool single_node_;
     std::atomic<bool> queue_refresh_pending_{false};
     std::atomic<bool> tickets_refresh_pending_{false};
     boost::asio::steady_timer heartbeat_timer_;
