@@ -14,7 +14,7 @@
 # --out (default bench/results/load.jsonl). Knobs (environment):
 #   SERVER_CPUS=0 LOAD_CPUS=1   taskset CPU lists: the server(s) and the generator get
 #                               their own cores on the 2-core machine ("" = no pinning)
-#   SERVER_THREADS=1            parley serve --threads
+#   SERVER_THREADS=1            parley serve --threads (relay2: RELAY2_THREADS=4, unpinned)
 #   IDLE_SOCKETS=10000 BOT_SOCKETS=200 BOT_RATES=1000,2000,...
 #   RELAY_CONVERSATIONS=100 RELAY_AGENTS=4 RELAY_RATE=1000 RELAY_SECONDS=18
 # The servers run with --no-rate-limits (one IP sends what thousands of shoppers
@@ -250,10 +250,16 @@ if [[ ,$only, == *,relay2,* ]]; then
     echo "== agent ↔ shopper relay, two nodes + PostgreSQL" >&2
     if start_postgres; then
         add_agents --db "$pg_url"
+        # PostgreSQL calls block an io thread each: the nodes run with as many
+        # threads as their connection pool (4, parley serve's default with
+        # --db), unpinned, next to the PostgreSQL server processes.
+        saved_threads=$SERVER_THREADS saved_cpus=$SERVER_CPUS
+        SERVER_THREADS=${RELAY2_THREADS:-4} SERVER_CPUS=""
         start_server node_a --db "$pg_url"
         port_a=$port pid_a=$spid
         start_server node_b --db "$pg_url"
         port_b=$port pid_b=$spid
+        SERVER_THREADS=$saved_threads SERVER_CPUS=$saved_cpus
         if run_gen relay --port "$port_a" --agent-port "$port_b" --server-pid "$pid_a,$pid_b" \
             --agents "$RELAY_AGENTS" --agent-email 'agent%d@load.test' --agent-password "$password" \
             --conversations "$RELAY_CONVERSATIONS" --rate "$RELAY_RATE" --warmup-s 2 \
