@@ -309,17 +309,34 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         // server-only secrets. Public (FAQs are public anyway), cacheable for
         // a short while, readable cross-origin by the shop's allowed origins.
         if (method != http::verb::get) throw http_failure{405, "use GET"};
-        json cfg = json::parse(h.shop()->json);
-        cfg.erase("identity_secret");
-        auto res = json_response(req, 200, cfg);
+        const auto shop = h.shop();
+        http_response res{http::status::ok, req.version()};
+        res.keep_alive(req.keep_alive());
+        res.set(http::field::content_type, "application/json; charset=utf-8");
         res.set(http::field::cache_control, "no-cache");
+        res.set(http::field::etag, shop->public_etag);
+        res.set(http::field::vary, "Accept-Encoding, Origin");
+        if (etag_matches(header(req, "If-None-Match"), shop->public_etag)) {
+            res.result(http::status::not_modified);
+        } else {
+            const std::string accept = header(req, "Accept-Encoding");
+            if (accepts_brotli(accept)) {
+                res.set(http::field::content_encoding, "br");
+                res.body() = shop->public_brotli;
+            } else if (accepts_gzip(accept)) {
+                res.set(http::field::content_encoding, "gzip");
+                res.body() = shop->public_gzip;
+            } else {
+                res.body() = shop->public_json;
+            }
+            res.prepare_payload();
+        }
         const std::string origin = header(req, "Origin");
         if (!origin.empty()) {
             auto host_it = req.find(http::field::host);
             const std::string host = host_it == req.end() ? "" : std::string(host_it->value());
             if (h.origin_allowed(origin, host)) {
                 res.set(http::field::access_control_allow_origin, origin);
-                res.set(http::field::vary, "Origin");
             }
         }
         return res;

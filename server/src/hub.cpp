@@ -32,6 +32,16 @@ static_files load_pages(const std::string& dir, logger& log) {
 }
 }  // namespace
 
+shop_runtime::shop_runtime(std::string j, parley::config cfg)
+    : json(std::move(j)), engine(std::move(cfg)) {
+    nlohmann::json pub = nlohmann::json::parse(json);
+    pub.erase("identity_secret");
+    public_json = dump(pub);
+    public_brotli = brotli_compress(public_json);
+    public_gzip = gzip_compress(public_json);
+    public_etag = "\"" + sha256_hex(public_json).substr(0, 32) + "\"";
+}
+
 hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique_ptr<store> db,
          std::unique_ptr<event_bus> bus, std::shared_ptr<const shop_runtime> shop)
     : ioc_(ioc),

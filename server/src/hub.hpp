@@ -52,7 +52,14 @@ struct serve_settings {
 struct shop_runtime {
     std::string json;
     parley::dialog_engine engine;
-    shop_runtime(std::string j, parley::config cfg) : json(std::move(j)), engine(std::move(cfg)) {}
+    // What GET /api/shop-config sends the widget (no server secrets), with its
+    // compressed variants made once per publish: 65 KB of demo-shop JSON is
+    // 17 KB in brotli, and it sits on the path to the first in-page answer.
+    std::string public_json;
+    std::string public_brotli;
+    std::string public_gzip;
+    std::string public_etag;
+    shop_runtime(std::string j, parley::config cfg);
     const parley::config& cfg() const { return engine.settings(); }
 };
 

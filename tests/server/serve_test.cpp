@@ -31,6 +31,13 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
               .headers["Access-Control-Allow-Origin"] ==
           "https://elsewhere.example");  // no allowlist: any
     CHECK(!shop.body_json().contains("identity_secret"));
+    auto shop_br =
+        http_call(d.port(), http::verb::get, "/api/shop-config", {}, {{"Accept-Encoding", "br"}});
+    CHECK(shop_br.headers["Content-Encoding"] == "br");
+    CHECK(shop_br.body.size() * 3 < shop.body.size());
+    CHECK(http_call(d.port(), http::verb::get, "/api/shop-config", {},
+                    {{"If-None-Match", shop.headers["ETag"]}})
+              .status == 304);
     auto missing = http_call(d.port(), http::verb::get, "/no/such/file.js");
     CHECK(missing.status == 404);
     auto traversal = http_call(d.port(), http::verb::get, "/../../etc/passwd");
