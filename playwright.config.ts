@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
-// Drives Debian's Chromium (browsers cannot be downloaded here). Each worker
-// starts its own `parley serve` on a free port with a fresh data directory
-// (see the `server` fixture in tests/web/console.spec.ts).
+// Drives Debian's Chromium (browsers cannot be downloaded here). The fixtures
+// in tests/web/fixtures.ts start `parley serve` on a free port with a fresh
+// data directory: one per worker for the console tests (`server`), one per
+// test for the widget tests (`shop`).
 export default defineConfig({
   testDir: "tests/web",
   fullyParallel: false,
