@@ -12,14 +12,6 @@ namespace http = beast::http;
 using nlohmann::json;
 
 namespace {
-std::string fill(std::string text, std::string_view key, std::string_view value) {
-    const std::string token = "{" + std::string(key) + "}";
-    for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
-        text.replace(pos, token.size(), value);
-        pos += value.size();
-    }
-    return text;
-}
 parley::language lang_of(const conversation_record& c) {
     parley::language lang = parley::language::en;
     parley::language_from_code(c.locale, lang);
@@ -113,7 +105,8 @@ void agent_session::handle_frame(std::string_view data) {
             send(json{{"type", "claimed"}, {"conversation_id", c.id}, {"agent_id", agent_.id}});
             hub_->add_system_message(
                 c.id,
-                fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", agent_.name),
+                fill_placeholder(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent",
+                                 agent_.name),
                 conversation_status::agent);
             hub_->publish(
                 json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", agent_.id}});
@@ -161,7 +154,8 @@ void agent_session::handle_frame(std::string_view data) {
             watching_.erase(c.id);
             hub_->add_system_message(
                 c.id,
-                fill(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent", to->name),
+                fill_placeholder(hub_->shop()->cfg().message("agent_joined", lang_of(c)), "agent",
+                                 to->name),
                 conversation_status::agent);
             hub_->publish(
                 json{{"e", "status"}, {"c", c.id}, {"st", "agent"}, {"agent_id", to->id}});
@@ -180,24 +174,14 @@ void agent_session::handle_frame(std::string_view data) {
             const auto id =
                 require_int(f, "ticket_id", 1, std::numeric_limits<std::int64_t>::max());
             const std::string text = require_text(f);
-            auto t = db.find_ticket(id);
-            if (!t) throw frame_error("not_found", "no ticket " + std::to_string(id));
-            if (!db.answer_ticket(id, text, agent_.id, now))
-                throw frame_error("conflict", "the ticket could not be answered");
-            if (!t->conversation_id.empty()) {
-                // Stored in the conversation too: the shopper sees it on return.
-                new_message m;
-                m.conversation_id = t->conversation_id;
-                m.author = author_kind::agent;
-                m.agent_id = agent_.id;
-                m.text = text;
-                m.payload = dump(json{{"kind", "ticket_answer"}, {"ticket_id", id}});
-                m.now = now;
-                const auto stored = db.append_message(m);
-                auto c = db.find_conversation(t->conversation_id);
-                hub_->publish_message(stored.message, c ? c->status : conversation_status::bot);
+            switch (hub_->answer_ticket(id, text, agent_.id)) {
+                case hub::ticket_answer::not_found:
+                    throw frame_error("not_found", "no ticket " + std::to_string(id));
+                case hub::ticket_answer::not_open:
+                    throw frame_error("conflict", "the ticket was already answered");
+                case hub::ticket_answer::answered:
+                    break;
             }
-            hub_->publish(json{{"e", "ticket"}, {"c", t->conversation_id}, {"id", id}});
             send(json{{"type", "ticket_answered"}, {"ticket_id", id}});
         } else {
             throw frame_error("unknown_type", "unknown frame type '" + type + "'");

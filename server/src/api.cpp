@@ -402,24 +402,14 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
             const json body = parse_body(req);
             only_fields(body, {"text"});
             const std::string text = body_string(body, "text", 4000);
-            auto tk = db.find_ticket(id);
-            if (!tk) throw http_failure{404, "no such ticket"};
-            const auto now = now_ms();
-            if (!db.answer_ticket(id, text, who.agent.id, now))
-                throw http_failure{409, "the ticket could not be answered"};
-            if (!tk->conversation_id.empty()) {
-                new_message m;
-                m.conversation_id = tk->conversation_id;
-                m.author = author_kind::agent;
-                m.agent_id = who.agent.id;
-                m.text = text;
-                m.payload = dump(json{{"kind", "ticket_answer"}, {"ticket_id", id}});
-                m.now = now;
-                const auto stored = db.append_message(m);
-                auto c = db.find_conversation(tk->conversation_id);
-                h.publish_message(stored.message, c ? c->status : conversation_status::bot);
+            switch (h.answer_ticket(id, text, who.agent.id)) {
+                case hub::ticket_answer::not_found:
+                    throw http_failure{404, "no such ticket"};
+                case hub::ticket_answer::not_open:
+                    throw http_failure{409, "the ticket was already answered"};
+                case hub::ticket_answer::answered:
+                    break;
             }
-            h.publish(json{{"e", "ticket"}, {"c", tk->conversation_id}, {"id", id}});
             return json_response(req, 200, json{{"ticket", ticket_json(*db.find_ticket(id))}});
         }
         throw http_failure{405, "unsupported method for this path"};

@@ -16,6 +16,15 @@ std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string fill_placeholder(std::string text, std::string_view key, std::string_view value) {
+    const std::string token = "{" + std::string(key) + "}";
+    for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
+        text.replace(pos, token.size(), value);
+        pos += value.size();
+    }
+    return text;
+}
+
 json error_frame(std::string_view code, std::string_view message, std::string_view ref) {
     json j{{"type", "error"}, {"code", code}, {"message", message}};
     if (!ref.empty()) j["ref"] = ref;

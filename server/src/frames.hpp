@@ -17,6 +17,9 @@ std::int64_t now_ms();
 // let one bad byte kill a socket).
 std::string dump(const nlohmann::json& j);
 
+// "{agent} joined" → "Anna joined": the bot lines' placeholders.
+std::string fill_placeholder(std::string text, std::string_view key, std::string_view value);
+
 nlohmann::json error_frame(std::string_view code, std::string_view message,
                            std::string_view ref = {});
 

@@ -424,6 +424,28 @@ message_record hub::add_system_message(const std::string& conversation_id, const
     return stored;
 }
 
+hub::ticket_answer hub::answer_ticket(std::int64_t id, const std::string& text,
+                                      const std::string& agent_id) {
+    auto t = db_->find_ticket(id);
+    if (!t) return ticket_answer::not_found;
+    const auto now = now_ms();
+    if (!db_->answer_ticket(id, text, agent_id, now)) return ticket_answer::not_open;
+    if (!t->conversation_id.empty()) {
+        new_message m;
+        m.conversation_id = t->conversation_id;
+        m.author = author_kind::agent;
+        m.agent_id = agent_id;
+        m.text = text;
+        m.payload = dump(json{{"kind", "ticket_answer"}, {"ticket_id", id}});
+        m.now = now;
+        const auto stored = db_->append_message(m);
+        auto c = db_->find_conversation(t->conversation_id);
+        publish_message(stored.message, c ? c->status : conversation_status::bot);
+    }
+    publish(json{{"e", "ticket"}, {"c", t->conversation_id}, {"id", id}});
+    return ticket_answer::answered;
+}
+
 std::optional<ticket_record> hub::open_ticket(const conversation_record& c,
                                               const std::string& email,
                                               const std::string& message) {

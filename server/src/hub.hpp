@@ -122,6 +122,13 @@ class hub : public std::enable_shared_from_this<hub> {
     message_record add_system_message(const std::string& conversation_id, const std::string& text,
                                       conversation_status status);
 
+    // An agent's answer to a ticket: stored on the ticket and, when the ticket
+    // came from a conversation, as an agent message there (the shopper sees it
+    // on return). Shared by the agent socket and the REST API.
+    enum class ticket_answer { answered, not_found, not_open };
+    ticket_answer answer_ticket(std::int64_t id, const std::string& text,
+                                const std::string& agent_id);
+
     // Shared by the shopper socket's offline form and the REST API.
     std::optional<ticket_record> open_ticket(const conversation_record& c, const std::string& email,
                                              const std::string& message);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store.hpp"
+#include "store_support.hpp"
 
 namespace parley::server {
 
@@ -28,54 +29,6 @@ constexpr std::size_t pool_size = 4;
 constexpr const char* migration_lock_key = "7306823001";
 
 // 128 random bits as 22 base64url characters: unguessable and URL-safe.
-std::string random_id() {
-    unsigned char bytes[16];
-    std::size_t got = 0;
-    while (got < sizeof bytes) {
-        ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw store_error(std::string("getrandom: ") + std::strerror(errno));
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    out.reserve(22);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (unsigned char b : bytes) {
-        acc = (acc << 8) | b;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out.push_back(alphabet[(acc >> bits) & 63]);
-        }
-    }
-    if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 63]);
-    return out;
-}
-
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string_view role_name(agent_role role) {
-    return role == agent_role::admin ? "admin" : "agent";
-}
-agent_role role_from_name(std::string_view name) {
-    return name == "admin" ? agent_role::admin : agent_role::agent;
-}
-
-std::int64_t clamp_limit(std::size_t limit) {
-    return static_cast<std::int64_t>(
-        std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
-}
 
 // Ordered schema steps. Append new steps at the end; never edit a step that
 // has shipped. `n` orders rows created in the same millisecond.

@@ -16,15 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string fill(std::string text, std::string_view key, std::string_view value) {
-    const std::string token = "{" + std::string(key) + "}";
-    for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
-        text.replace(pos, token.size(), value);
-        pos += value.size();
-    }
-    return text;
-}
-
 parley::session load_dialog(const conversation_record& c) {
     if (c.dialog_state.empty()) {
         parley::session s;
@@ -507,7 +498,8 @@ void shopper_session::handle_ticket(const json& f) {
     new_message m;
     m.conversation_id = c->id;
     m.author = author_kind::bot;
-    m.text = fill(shop->cfg().message("ticket_created", lang), "ticket", std::to_string(t->id));
+    m.text = fill_placeholder(shop->cfg().message("ticket_created", lang), "ticket",
+                              std::to_string(t->id));
     m.payload = dump(json{{"kind", "ticket"}, {"ticket_id", t->id}});
     m.now = now_ms();
     const auto stored = hub_->db().append_message(m);
