@@ -159,8 +159,11 @@ int run_serve(const std::vector<std::string>& args) {
     std::printf("parley serve: serving %s on %s (store: %s, node %s)\n",
                 s.demo ? "the demo shop" : shop->cfg().shop.name.c_str(), url.c_str(),
                 h->db().kind().c_str(), s.node_id.c_str());
-    std::printf("  shop page      %s\n  agent console  %sconsole\n  merchant admin %sadmin\n",
-                url.c_str(), url.c_str(), url.c_str());
+    // Only the pages this build has (the merchant admin page is issue 6).
+    const std::pair<const char*, const char*> pages[] = {
+        {"shop page     ", "/"}, {"agent console ", "/console"}, {"merchant admin", "/admin"}};
+    for (const auto& [label, path] : pages)
+        if (h->files().find(path)) std::printf("  %s %s%s\n", label, url.c_str(), path + 1);
     if (s.demo)
         std::printf(
             "  demo accounts  agent@demo.shop / demo-agent   admin@demo.shop / demo-admin\n");
