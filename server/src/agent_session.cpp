@@ -127,10 +127,7 @@ void agent_session::handle_frame(std::string_view data) {
             send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
             if (!stored.duplicate) {
                 hub_->publish_message(stored.message, c.status);
-                hub_->metrics()
-                    .counter("parley_messages_total", "Stored messages",
-                             {{"author", type == "reply" ? "agent" : "note"}})
-                    .inc();
+                hub_->messages_stored(m.author).inc();
             }
         } else if (type == "typing") {
             check_fields(f, {"type", "conversation_id", "on"});

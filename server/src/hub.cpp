@@ -57,7 +57,15 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
       login_limiter_(10, 10.0 / 60.0),
       single_node_(settings_.db_url.empty()),
       heartbeat_timer_(ioc),
-      retention_timer_(ioc) {}
+      retention_timer_(ioc) {
+    for (auto author : {author_kind::shopper, author_kind::bot, author_kind::agent,
+                        author_kind::system, author_kind::note})
+        messages_stored_[static_cast<std::size_t>(author)] =
+            &metrics_.counter("parley_messages_total", "Stored messages",
+                              {{"author", std::string(author_name(author))}});
+    bot_reply_seconds_ = &metrics_.histogram("parley_bot_reply_seconds",
+                                             "Time from a shopper message to the bot's reply");
+}
 
 hub::~hub() = default;
 

@@ -5,6 +5,7 @@
 // Sockets never talk to each other directly: a change is written to the store
 // and announced on the bus; every node (this one included) then pushes it to
 // the sockets it holds. One code path for one node and for many.
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -87,6 +88,13 @@ class hub : public std::enable_shared_from_this<hub> {
     metrics_registry& metrics() { return metrics_; }
     const static_files& files() const { return files_; }
 
+    // Metrics on the per-message path, registered once (a registry lookup
+    // takes its mutex).
+    counter_metric& messages_stored(author_kind author) {
+        return *messages_stored_[static_cast<std::size_t>(author)];
+    }
+    histogram_metric& bot_reply_seconds() { return *bot_reply_seconds_; }
+
     std::shared_ptr<const shop_runtime> shop() const;
     void publish_shop(std::shared_ptr<const shop_runtime> shop);
 
@@ -152,6 +160,9 @@ class hub : public std::enable_shared_from_this<hub> {
     std::unique_ptr<event_bus> bus_;
     static_files files_;
     metrics_registry metrics_;
+
+    std::array<counter_metric*, 5> messages_stored_{};  // by author_kind
+    histogram_metric* bot_reply_seconds_ = nullptr;
 
     mutable std::mutex shop_mutex_;
     std::shared_ptr<const shop_runtime> shop_;

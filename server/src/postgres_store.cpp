@@ -116,17 +116,6 @@ CREATE TABLE canned_replies (
 )sql",
 };
 
-constexpr const char* conversation_columns =
-    "id, token_hash, user_id, email, name, locale, origin, status, agent_id, handoff_reason, "
-    "intent, sentiment, dialog_state, created_at, updated_at, queued_at, claimed_at, closed_at, "
-    "last_seq, csat_score, csat_comment";
-constexpr const char* message_columns =
-    "conversation_id, seq, client_id, author, agent_id, text, payload, created_at";
-constexpr const char* agent_columns = "id, email, name, password_hash, role, created_at";
-constexpr const char* ticket_columns =
-    "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
-    "answered_by, answered_at";
-
 // The connection broke (server restart, network): the pool resets the
 // connection and retries the whole operation once.
 class connection_lost : public store_error {

@@ -305,7 +305,7 @@ void shopper_session::handle_message(const json& f) {
     const auto stored = db.append_message(m);
     send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
     if (stored.duplicate) return;  // a retry: stored once, answered once
-    count_message("shopper");
+    count_message(author_kind::shopper);
     if (c->status != conversation_status::closed) {
         hub_->publish_message(stored.message, c->status);
         return;  // for the agent; the bot stays quiet
@@ -326,8 +326,8 @@ void shopper_session::handle_message(const json& f) {
         bot_turn(*c, nullptr, text);
 }
 
-void shopper_session::count_message(const char* author) {
-    hub_->metrics().counter("parley_messages_total", "Stored messages", {{"author", author}}).inc();
+void shopper_session::count_message(author_kind author) {
+    hub_->messages_stored(author).inc();
 }
 
 std::optional<std::vector<message_record>> shopper_session::commit_turn(
@@ -340,7 +340,7 @@ std::optional<std::vector<message_record>> shopper_session::commit_turn(
         send(json{
             {"type", "ack"}, {"client_id", shopper->client_id}, {"id", turn.shopper.message.seq}});
         if (turn.shopper.duplicate) return std::nullopt;  // a retry: stored once, answered once
-        count_message("shopper");
+        count_message(author_kind::shopper);
         hub_->publish_message(turn.shopper.message, conversation_status::bot);
         stored = std::move(turn.replies);
     } else {
@@ -349,7 +349,7 @@ std::optional<std::vector<message_record>> shopper_session::commit_turn(
     }
     for (const auto& m : stored) {
         hub_->publish_message(m, conversation_status::bot);
-        count_message("bot");
+        count_message(author_kind::bot);
     }
     return stored;
 }
@@ -382,9 +382,8 @@ void shopper_session::bot_turn(const conversation_record& c, const new_message* 
         .counter("parley_bot_replies_total", "Bot replies by kind",
                  {{"kind", std::string(parley::reply_kind_name(r.kind))}})
         .inc();
-    hub_->metrics()
-        .histogram("parley_bot_reply_seconds", "Time from a shopper message to the bot's reply")
-        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    hub_->bot_reply_seconds().observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (r.kind == parley::reply_kind::handoff)
         hand_off(c, dialog, std::string(parley::handoff_reason_name(r.handoff)), *shop);
 }

@@ -49,7 +49,7 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
                                                            const new_message* shopper,
                                                            const std::vector<new_message>& replies,
                                                            const store::dialog_update& dialog);
-    void count_message(const char* author);
+    void count_message(author_kind author);
     void hand_off(const conversation_record& c, parley::session dialog, const std::string& reason,
                   const shop_runtime& shop);
     void send_message(const message_record& m);

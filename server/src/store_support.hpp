@@ -31,6 +31,18 @@ inline agent_role role_from_name(std::string_view name) {
     return name == "admin" ? agent_role::admin : agent_role::agent;
 }
 
+// Column lists in the order the backends' read_* functions expect them.
+inline constexpr const char* conversation_columns =
+    "id, token_hash, user_id, email, name, locale, origin, status, agent_id, handoff_reason, "
+    "intent, sentiment, dialog_state, created_at, updated_at, queued_at, claimed_at, closed_at, "
+    "last_seq, csat_score, csat_comment";
+inline constexpr const char* message_columns =
+    "conversation_id, seq, client_id, author, agent_id, text, payload, created_at";
+inline constexpr const char* agent_columns = "id, email, name, password_hash, role, created_at";
+inline constexpr const char* ticket_columns =
+    "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
+    "answered_by, answered_at";
+
 inline std::int64_t clamp_limit(std::size_t limit) {
     return static_cast<std::int64_t>(
         std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
