@@ -248,6 +248,174 @@ flow_spec read_flow(const json& j, const std::string& path) {
     return flow;
 }
 
+bool http_url(const std::string& url) {
+    return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0 ||
+           url.rfind("{self}/", 0) == 0;
+}
+
+endpoint_spec read_endpoint(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    endpoint_spec e;
+    if (auto v = r.get("url"))
+        e.url = read_string(*v, r.at("url"), true, 2000);
+    else
+        fail(r.at("url"), "expected the endpoint's URL template");
+    if (!http_url(e.url))
+        fail(r.at("url"), "expected a URL starting with https://, http:// or {self}/");
+    if (auto v = r.get("method")) {
+        e.method = read_string(*v, r.at("method"));
+        if (e.method != "GET" && e.method != "POST") fail(r.at("method"), "expected GET or POST");
+    }
+    if (auto v = r.get("headers")) {
+        object_reader h(*v, r.at("headers"));
+        for (const auto& [name, value] : v->items()) {
+            const bool token =
+                !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+                    return std::isalnum(ch) || ch == '-' || ch == '_';
+                });
+            if (!token) fail(h.at(name), "expected a header name of letters, digits and '-'");
+            h.get(name);
+            e.headers[name] = read_string(value, h.at(name), false, 4000);
+            if (e.headers[name].find_first_of("\r\n") != std::string::npos)
+                fail(h.at(name), "expected a header value without line breaks");
+        }
+        h.finish();
+    }
+    if (auto v = r.get("hmac_secret"))
+        e.hmac_secret = read_string(*v, r.at("hmac_secret"), true, 256);
+    if (auto v = r.get("timeout_ms")) e.timeout_ms = read_int(*v, r.at("timeout_ms"), 100, 60000);
+    if (auto v = r.get("retries")) e.retries = read_int(*v, r.at("retries"), 0, 10);
+    if (auto v = r.get("fields")) {
+        object_reader f(*v, r.at("fields"));
+        for (const auto* name :
+             {"status", "carrier", "tracking_number", "tracking_url", "estimated_delivery",
+              "delivered_at", "items", "email", "customer_id", "reference", "message"}) {
+            if (const auto* n = f.get(name)) {
+                auto ptr = read_string(*n, f.at(name), false, 200);
+                if (!ptr.empty() && ptr[0] != '/')
+                    fail(f.at(name), "expected a JSON pointer such as \"/order/status\"");
+                e.fields[name] = ptr;
+            }
+        }
+        f.finish();
+    }
+    r.finish();
+    return e;
+}
+
+eligibility_rule read_rule(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    eligibility_rule rule;
+    if (auto v = r.get("window_days"))
+        rule.window_days = read_int(*v, r.at("window_days"), 0, 3650);
+    if (auto v = r.get("statuses")) rule.statuses = read_strings(*v, r.at("statuses"), false);
+    r.finish();
+    return rule;
+}
+
+bool known_action(const std::string& name) {
+    for (const auto* a : {"order_lookup", "return_request", "cancel_order", "change_address"})
+        if (name == a) return true;
+    return false;
+}
+
+integration_settings read_integrations(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    integration_settings s;
+    const std::string allowed = "order_lookup, return_request, cancel_order, change_address";
+    if (auto v = r.get("endpoints")) {
+        object_reader e(*v, r.at("endpoints"));
+        for (const auto& [name, value] : v->items()) {
+            if (!known_action(name)) fail(e.at(name), "expected an action name (" + allowed + ")");
+            e.get(name);
+            s.endpoints[name] = read_endpoint(value, e.at(name));
+        }
+        e.finish();
+    }
+    if (auto v = r.get("rules")) {
+        object_reader e(*v, r.at("rules"));
+        for (const auto& [name, value] : v->items()) {
+            if (!known_action(name) || name == "order_lookup")
+                fail(e.at(name), "expected return_request, cancel_order or change_address");
+            e.get(name);
+            s.rules[name] = read_rule(value, e.at(name));
+        }
+        e.finish();
+    }
+    if (auto v = r.get("webhooks")) {
+        if (!v->is_array()) fail(r.at("webhooks"), "expected an array of webhooks");
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const std::string wp = r.at("webhooks") + "[" + std::to_string(i) + "]";
+            object_reader w((*v)[i], wp);
+            webhook_spec hook;
+            if (auto n = w.get("url"))
+                hook.url = read_string(*n, w.at("url"), true, 2000);
+            else
+                fail(w.at("url"), "expected the receiver's URL");
+            if (!http_url(hook.url))
+                fail(w.at("url"), "expected a URL starting with https://, http:// or {self}/");
+            if (auto n = w.get("secret"))
+                hook.secret = read_string(*n, w.at("secret"), true, 256);
+            else
+                fail(w.at("secret"), "expected a signing secret");
+            if (auto n = w.get("events")) {
+                hook.events = read_strings(*n, w.at("events"), false);
+                const auto& names = webhook_event_names();
+                for (std::size_t k = 0; k < hook.events.size(); ++k)
+                    if (std::find(names.begin(), names.end(), hook.events[k]) == names.end())
+                        fail(w.at("events") + "[" + std::to_string(k) + "]",
+                             "expected a webhook event name (conversation.started, "
+                             "conversation.handed_off, conversation.closed, csat.received, "
+                             "ticket.created, ticket.updated)");
+            }
+            w.finish();
+            s.webhooks.push_back(std::move(hook));
+        }
+    }
+    if (auto v = r.get("inbound_secret"))
+        s.inbound_secret = read_string(*v, r.at("inbound_secret"), true, 256);
+    if (auto v = r.get("demo_orders")) s.demo_orders = read_bool(*v, r.at("demo_orders"));
+    r.finish();
+    return s;
+}
+
+proactive_settings read_proactive(const json& j, const std::string& path) {
+    object_reader r(j, path);
+    proactive_settings p;
+    if (auto v = r.get("min_interval_minutes"))
+        p.min_interval_minutes = read_int(*v, r.at("min_interval_minutes"), 0, 60 * 24 * 30);
+    if (auto v = r.get("max_per_day")) p.max_per_day = read_int(*v, r.at("max_per_day"), 0, 100);
+    if (auto v = r.get("triggers")) {
+        if (!v->is_array()) fail(r.at("triggers"), "expected an array of triggers");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            const std::string tp = r.at("triggers") + "[" + std::to_string(i) + "]";
+            object_reader t((*v)[i], tp);
+            proactive_trigger trig;
+            if (auto n = t.get("id")) trig.id = read_string(*n, t.at("id"), true, 64);
+            if (!valid_id(trig.id))
+                fail(t.at("id"), "expected an id of letters, digits, '-' and '_'");
+            if (!ids.insert(trig.id).second) fail(t.at("id"), "expected a unique id");
+            if (auto n = t.get("on")) trig.on = read_string(*n, t.at("on"));
+            if (trig.on != "time_on_page" && trig.on != "exit_intent")
+                fail(t.at("on"), "expected \"time_on_page\" or \"exit_intent\"");
+            if (auto n = t.get("url"))
+                trig.url = read_string(*n, t.at("url"), true, 500);
+            else
+                trig.url = "*";
+            if (auto n = t.get("seconds")) trig.seconds = read_int(*n, t.at("seconds"), 0, 3600);
+            if (auto n = t.get("text"))
+                trig.text = read_localized(*n, t.at("text"));
+            else
+                fail(t.at("text"), "expected the message text");
+            t.finish();
+            p.triggers.push_back(std::move(trig));
+        }
+    }
+    r.finish();
+    return p;
+}
+
 faq read_faq(const json& j, const std::string& path) {
     object_reader r(j, path);
     faq f;
@@ -315,6 +483,23 @@ const faq* config::find_faq(std::string_view id) const {
     return nullptr;
 }
 
+const endpoint_spec* integration_settings::endpoint(std::string_view action) const {
+    auto it = endpoints.find(std::string(action));
+    return it == endpoints.end() ? nullptr : &it->second;
+}
+
+const eligibility_rule* integration_settings::rule(std::string_view action) const {
+    auto it = rules.find(std::string(action));
+    return it == rules.end() ? nullptr : &it->second;
+}
+
+const std::vector<std::string>& webhook_event_names() {
+    static const std::vector<std::string> names = {
+        "conversation.started", "conversation.handed_off", "conversation.closed",
+        "csat.received",        "ticket.created",          "ticket.updated"};
+    return names;
+}
+
 const flow_spec* config::find_flow(std::string_view id) const {
     for (const auto& f : flows)
         if (f.id == id) return &f;
@@ -362,14 +547,56 @@ const std::map<std::string, localized_text>& default_messages() {
          lt("Our team isn't available right now. Leave your email and a message and we'll get "
             "back to you.",
             "人工客服暂时不在线。请留下您的邮箱和留言，我们会尽快回复您。")},
-        {"ticket_created", lt("Thanks! We've received your message (ticket #{ticket}) and will reply "
-                              "by email and here.",
-                              "已收到您的留言（工单号 #{ticket}），我们会通过邮件和这里回复您。")},
+        {"ticket_created",
+         lt("Thanks! We've received your message (ticket #{ticket}) and will reply "
+            "by email and here.",
+            "已收到您的留言（工单号 #{ticket}），我们会通过邮件和这里回复您。")},
         {"agent_joined", lt("{agent} joined the conversation.", "{agent} 已加入对话。")},
-        {"conversation_closed",
-         lt("This conversation was closed. How did we do?", "本次对话已结束，请为我们的服务评分。")},
+        {"conversation_closed", lt("This conversation was closed. How did we do?",
+                                   "本次对话已结束，请为我们的服务评分。")},
         {"yes", lt("Yes", "是")},
         {"no", lt("No", "否")},
+        // Results of flow actions in the shop's system (the server fills them in).
+        {"order_status",
+         lt("Order {order_number} is {status}.", "订单 {order_number} 当前状态：{status}。")},
+        {"order_shipping", lt("It's with {carrier}, tracking number {tracking_number}.",
+                              "承运商 {carrier}，运单号 {tracking_number}。")},
+        {"order_eta",
+         lt("Estimated delivery: {estimated_delivery}.", "预计送达：{estimated_delivery}。")},
+        {"order_delivered",
+         lt("It was delivered on {delivered_at}.", "已于 {delivered_at} 签收。")},
+        {"order_items", lt("Items: {items}.", "商品：{items}。")},
+        {"order_not_found",
+         lt("I couldn't find order {order_number} with that email address. Please check both, or "
+            "talk to a person.",
+            "没有找到与该邮箱匹配的订单 {order_number}。请核对订单号和邮箱，或转人工客服。")},
+        {"order_unavailable",
+         lt("Sorry, I can't reach our order system right now. Please try again in a few minutes, "
+            "or talk to a person.",
+            "抱歉，订单系统暂时无法访问。请稍后再试，或转人工客服。")},
+        {"not_eligible_status",
+         lt("Order {order_number} is {status}, so I can't do that online. A person from our team "
+            "can help.",
+            "订单 {order_number} 当前状态为“{status}”，无法在线办理。人工客服可以帮您处理。")},
+        {"not_eligible_window",
+         lt("Order {order_number} was delivered {days} days ago; returns are accepted within "
+            "{window_days} days. A person from our team can help.",
+            "订单 {order_number} 已签收 {days} 天，超过了 {window_days} "
+            "天的退货期限。人工客服可以帮您处理。")},
+        {"return_created", lt("Your return for order {order_number} is registered (reference "
+                              "{reference}). We'll email you the return label.",
+                              "订单 {order_number} 的退货申请已登记（编号 "
+                              "{reference}），退货标签将发送到您的邮箱。")},
+        {"cancel_done", lt("Order {order_number} is cancelled (reference {reference}). The refund "
+                           "goes back to your original payment method.",
+                           "订单 {order_number} 已取消（编号 {reference}），款项将原路退回。")},
+        {"address_changed", lt("The shipping address of order {order_number} is updated "
+                               "(reference {reference}).",
+                               "订单 {order_number} 的收货地址已更新（编号 {reference}）。")},
+        {"action_ticket", lt("I've passed your request for order {order_number} to our team "
+                             "(ticket #{ticket}); we'll reply by email and here.",
+                             "已将订单 {order_number} 的请求转交给我们的团队（工单号 "
+                             "#{ticket}），我们会通过邮件和这里回复您。")},
     };
     return messages;
 }
@@ -648,6 +875,8 @@ config parse_config(std::string_view json_text) {
             c.ticket_sla_minutes = read_int(*n, "tickets.sla_minutes", 1, 60 * 24 * 30);
         t.finish();
     }
+    if (auto v = r.get("integrations")) c.integrations = read_integrations(*v, "integrations");
+    if (auto v = r.get("proactive")) c.proactive = read_proactive(*v, "proactive");
     if (auto v = r.get("messages")) {
         object_reader m(*v, "messages");
         for (const auto& [key, value] : default_messages()) {

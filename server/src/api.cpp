@@ -1,5 +1,8 @@
 #include "api.hpp"
 
+#include "demo_orders.hpp"
+#include "shop_endpoint.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -7,6 +10,7 @@
 #include "auth.hpp"
 #include "frames.hpp"
 #include "parley/pii.hpp"
+#include "parley/utf8.hpp"
 
 namespace parley::server {
 
@@ -458,6 +462,76 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         h.log().info("gdpr_delete", {{"conversations", deleted}});
         return json_response(req, 200, json{{"deleted_conversations", deleted}});
     }
+    if (what == "webhooks" && p.size() == 3 && p[2] == "deliveries" && method == http::verb::get) {
+        require_agent(h, req, true);
+        json list = json::array();
+        for (const auto& o : db.list_outbox(static_cast<std::size_t>(
+                 std::clamp<std::int64_t>(query_int(t, "limit", 200), 1, 1000))))
+            list.push_back(json{{"id", o.id},
+                                {"event_id", o.event_id},
+                                {"event", o.event},
+                                {"url", o.url},
+                                {"state", outbox_state_name(o.state)},
+                                {"attempts", o.attempts},
+                                {"created_at", o.created_at},
+                                {"next_attempt_at", o.next_attempt_at},
+                                {"delivered_at", o.delivered_at},
+                                {"last_status", o.last_status},
+                                {"last_error", o.last_error}});
+        return json_response(req, 200, json{{"deliveries", list}});
+    }
+    if (what == "notify" && p.size() == 2 && method == http::verb::post) {
+        // The shop's system tells an identified shopper something ("your
+        // order is delayed"): signed with integrations.inbound_secret.
+        const auto shop = h.shop();
+        const auto& secret = shop->cfg().integrations.inbound_secret;
+        if (secret.empty()) throw http_failure{404, "inbound notices are not configured"};
+        std::int64_t ts = 0;
+        try {
+            ts = std::stoll(header(req, "X-Parley-Timestamp"));
+        } catch (const std::exception&) {
+            throw http_failure{401, "X-Parley-Timestamp is missing"};
+        }
+        if (std::llabs(now_ms() / 1000 - ts) > 300)
+            throw http_failure{401, "X-Parley-Timestamp is too old or in the future"};
+        if (!constant_time_equal(header(req, "X-Parley-Signature"),
+                                 signature_header(secret, ts, req.body())))
+            throw http_failure{401, "X-Parley-Signature does not match"};
+        const json body = parse_body(req);
+        only_fields(body, {"user_id", "text", "id"});
+        const std::string user_id = body_string(body, "user_id", 128);
+        const std::string text = utf8::sanitize(body_string(body, "text", 2000));
+        const std::string id = body.contains("id") ? body_string(body, "id", 64) : random_token(8);
+        if (user_id.empty() || text.empty())
+            throw http_failure{400, "'user_id' and 'text' are required"};
+        auto mine = db.conversations_for_user(user_id);
+        std::optional<conversation_record> c;
+        if (!mine.empty()) {
+            c = mine.front();
+        } else {
+            // The shopper has not chatted yet: the notice opens their conversation
+            // (found again by their verified id when the widget says hello).
+            new_conversation nc;
+            nc.token_hash = sha256_hex(random_token(32));
+            nc.user_id = user_id;
+            nc.locale = std::string(parley::language_code(shop->cfg().shop.locale));
+            nc.now = now_ms();
+            c = db.create_conversation(nc);
+        }
+        new_message m;
+        m.conversation_id = c->id;
+        m.client_id = "notice:" + id;  // the shop retrying a notice stores it once
+        m.author = author_kind::bot;
+        m.text = text;
+        m.payload = dump(json{{"kind", "proactive"}, {"notice_id", id}});
+        m.now = now_ms();
+        const auto stored = db.append_message(m);
+        if (!stored.duplicate) h.publish_message(stored.message, c->status);
+        return json_response(req, stored.duplicate ? 200 : 201,
+                             json{{"conversation_id", c->id},
+                                  {"message_id", stored.message.seq},
+                                  {"duplicate", stored.duplicate}});
+    }
     throw http_failure{404, "no such API endpoint"};
 }
 
@@ -508,6 +582,9 @@ http_response handle_request(hub& h, const http_request& req, const std::string&
             res.keep_alive(req.keep_alive());
             res.body() = h.metrics().render();
             res.prepare_payload();
+        } else if (t.parts.size() >= 2 && t.parts[0] == "demo-shop" && t.parts[1] == "api") {
+            route = "demo_shop";
+            res = handle_demo_shop(h, req);
         } else if (!t.parts.empty() && t.parts[0] == "api") {
             route = "api";
             res = api(h, req, ip, t);

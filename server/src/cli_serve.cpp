@@ -12,6 +12,7 @@
 #include "auth.hpp"
 #include "business_clock.hpp"
 #include "cli.hpp"
+#include "demo_orders.hpp"
 #include "files.hpp"
 #include "frames.hpp"
 #include "hub.hpp"
@@ -145,12 +146,18 @@ int run_serve(const std::vector<std::string>& args) {
         return 2;
     }
     if (s.demo) seed_demo(*db);
+    if (cfg.integrations.demo_orders) db->seed_demo_orders(demo_order_catalog(now_ms()));
 
     net::io_context ioc(static_cast<int>(threads));
     auto shop = std::make_shared<const shop_runtime>(config_json, std::move(cfg));
     auto h = std::make_shared<hub>(ioc, s, log, std::move(db), std::move(bus), shop);
     auto address = net::ip::make_address(s.host);
     auto l = std::make_shared<listener>(ioc, net::ip::tcp::endpoint(address, s.port), h);
+    // {self} in endpoint templates: this node as seen from itself.
+    const bool any = address.is_unspecified();
+    const std::string self_host = any ? (address.is_v6() ? "[::1]" : "127.0.0.1")
+                                      : (address.is_v6() ? "[" + s.host + "]" : s.host);
+    h->set_self_url("http://" + self_host + ":" + std::to_string(l->port()));
     h->start();
     l->run();
 

@@ -1,5 +1,8 @@
 #include "hub.hpp"
 
+#include "shop_endpoint.hpp"
+#include "webhooks.hpp"
+
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -36,6 +39,7 @@ shop_runtime::shop_runtime(std::string j, parley::config cfg)
     : json(std::move(j)), engine(std::move(cfg)) {
     nlohmann::json pub = nlohmann::json::parse(json);
     pub.erase("identity_secret");
+    pub.erase("integrations");  // endpoint secrets, webhook keys: server-only
     public_json = dump(pub);
     public_brotli = brotli_compress(public_json);
     public_gzip = gzip_compress(public_json);
@@ -71,6 +75,17 @@ hub::~hub() = default;
 
 void hub::start() {
     std::weak_ptr<hub> weak = weak_from_this();
+    webhooks_ = std::make_shared<webhook_dispatcher>(
+        ioc_, *db_, http_, log_, metrics_,
+        [weak](const std::string& url) -> std::optional<std::string> {
+            auto self = weak.lock();
+            if (!self) return std::nullopt;
+            const auto current = self->shop();
+            for (const auto& hook : current->cfg().integrations.webhooks)
+                if (expand_url(hook.url, {}, self->self_url()) == url) return hook.secret;
+            return std::nullopt;
+        });
+    webhooks_->start();
     bus_->on_event([weak](const std::string& payload) {
         if (auto self = weak.lock()) self->on_bus(payload);
     });
@@ -80,6 +95,7 @@ void hub::start() {
 }
 
 void hub::stop() {
+    if (webhooks_) webhooks_->stop();
     heartbeat_timer_.cancel();
     retention_timer_.cancel();
     std::vector<std::shared_ptr<shopper_session>> shoppers;
@@ -451,6 +467,10 @@ hub::ticket_answer hub::answer_ticket(std::int64_t id, const std::string& text,
         publish_message(stored.message, c ? c->status : conversation_status::bot);
     }
     publish(json{{"e", "ticket"}, {"c", t->conversation_id}, {"id", id}});
+    emit_webhook("ticket.updated", json{{"ticket_id", id},
+                                        {"conversation_id", t->conversation_id},
+                                        {"status", "answered"},
+                                        {"answered_by", agent_id}});
     return ticket_answer::answered;
 }
 
@@ -469,7 +489,26 @@ std::optional<ticket_record> hub::open_ticket(const conversation_record& c,
                        std::chrono::minutes(current->cfg().ticket_sla_minutes));
     auto stored = db_->create_ticket(t);
     publish(json{{"e", "ticket"}, {"c", c.id}, {"id", stored.id}});
+    emit_webhook("ticket.created", json{{"ticket_id", stored.id},
+                                        {"conversation_id", c.id},
+                                        {"user_id", c.user_id},
+                                        {"email", stored.email},
+                                        {"message", stored.message},
+                                        {"due_at", stored.due_at}});
     return stored;
+}
+
+void hub::emit_webhook(const std::string& event, json data) {
+    const auto current = shop();
+    if (current->cfg().integrations.webhooks.empty()) return;
+    try {
+        auto entries = webhook_entries(current->cfg(), event, data, now_ms(), self_url_);
+        if (entries.empty()) return;
+        db_->add_outbox(entries);
+        if (webhooks_) webhooks_->wake();
+    } catch (const std::exception& e) {
+        log_.error("webhook_enqueue_failed", {{"event", event}, {"error", e.what()}});
+    }
 }
 
 }  // namespace parley::server

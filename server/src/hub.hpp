@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event_bus.hpp"
+#include "http_client.hpp"
 #include "logger.hpp"
 #include "metrics.hpp"
 #include "parley/dialog.hpp"
@@ -31,6 +32,7 @@
 namespace parley::server {
 
 class shopper_session;
+class webhook_dispatcher;
 class agent_session;
 
 struct serve_settings {
@@ -83,6 +85,16 @@ class hub : public std::enable_shared_from_this<hub> {
     void stop();   // closes every socket (going away)
 
     const serve_settings& settings() const { return settings_; }
+    boost::asio::io_context& io_context() { return ioc_; }
+    http_client& http() { return http_; }
+    // This node's own base URL ("http://127.0.0.1:8080"): {self} in endpoint
+    // templates (the demo shop's backend). Set once, before start().
+    void set_self_url(std::string url) { self_url_ = std::move(url); }
+    const std::string& self_url() const { return self_url_; }
+    // Queues a webhook event (conversation.started, …) for every receiver
+    // that wants it; committed before this returns, delivered in the background.
+    void emit_webhook(const std::string& event, nlohmann::json data);
+    std::shared_ptr<webhook_dispatcher> webhooks() const { return webhooks_; }
     logger& log() { return log_; }
     store& db() { return *db_; }
     metrics_registry& metrics() { return metrics_; }
@@ -155,6 +167,9 @@ class hub : public std::enable_shared_from_this<hub> {
 
     boost::asio::io_context& ioc_;
     serve_settings settings_;
+    http_client http_;
+    std::string self_url_;
+    std::shared_ptr<webhook_dispatcher> webhooks_;
     logger& log_;
     std::unique_ptr<store> db_;
     std::unique_ptr<event_bus> bus_;

@@ -114,6 +114,30 @@ CREATE TABLE canned_replies (
     text TEXT NOT NULL
 );
 )sql",
+    // 2: webhook outbox and the demo shop's orders (issue 7)
+    R"sql(
+CREATE TABLE webhook_outbox (
+    id BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    delivered_at BIGINT NOT NULL DEFAULT 0,
+    last_status INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at) WHERE state = 'pending';
+CREATE TABLE demo_orders (
+    number TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    document TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+)sql",
 };
 
 // The connection broke (server restart, network): the pool resets the
@@ -303,6 +327,27 @@ ticket_record read_ticket(const result& q, int i) {
     r.answered_by = q.text(i, 9);
     r.answered_at = q.i64(i, 10);
     return r;
+}
+
+outbox_record read_outbox(const result& q, int i) {
+    outbox_record r;
+    r.id = q.i64(i, 0);
+    r.event_id = q.text(i, 1);
+    r.event = q.text(i, 2);
+    r.url = q.text(i, 3);
+    r.payload = q.text(i, 4);
+    r.state = outbox_state_from(q.text(i, 5));
+    r.attempts = static_cast<int>(q.i64(i, 6));
+    r.created_at = q.i64(i, 7);
+    r.next_attempt_at = q.i64(i, 8);
+    r.delivered_at = q.i64(i, 9);
+    r.last_status = static_cast<int>(q.i64(i, 10));
+    r.last_error = q.text(i, 11);
+    return r;
+}
+
+demo_order_record read_demo_order(const result& q, int i) {
+    return demo_order_record{q.text(i, 0), q.text(i, 1), q.text(i, 2), q.i64(i, 3)};
 }
 
 template <typename Record, typename Reader>
@@ -724,6 +769,82 @@ class postgres_store final : public store {
                 .i64(0, 0);
         });
         return {id, std::string(title), std::string(text)};
+    }
+
+    // --- webhook outbox ----------------------------------------------------
+    void add_outbox(const std::vector<outbox_record>& events) override {
+        if (events.empty()) return;
+        with_conn([&](PGconn* c) {
+            transaction tx(c);
+            for (const auto& e : events)
+                exec(
+                    c,
+                    "INSERT INTO webhook_outbox (event_id, event, url, payload, created_at, "
+                    "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    params(e.event_id, e.event, e.url, e.payload, e.created_at, e.next_attempt_at));
+            tx.commit();
+        });
+    }
+
+    std::vector<outbox_record> claim_outbox(std::int64_t now, std::int64_t lease_ms,
+                                            std::size_t limit) override {
+        // SKIP LOCKED: two nodes polling together take different entries.
+        auto out = all<outbox_record>(
+            std::string("UPDATE webhook_outbox SET next_attempt_at = $1, attempts = attempts + 1 "
+                        "WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND "
+                        "next_attempt_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+                        "RETURNING ") +
+                outbox_columns,
+            params(now + lease_ms, now, clamp_limit(limit)), read_outbox);
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return out;
+    }
+
+    void finish_outbox(std::int64_t id, outbox_state state, int status, std::string_view error,
+                       std::int64_t next_attempt_at, std::int64_t now) override {
+        with_conn([&](PGconn* c) {
+            exec(c,
+                 "UPDATE webhook_outbox SET state = $1, last_status = $2, last_error = $3, "
+                 "next_attempt_at = $4, delivered_at = $5 WHERE id = $6",
+                 params(outbox_state_name(state), status, error, next_attempt_at,
+                        state == outbox_state::delivered ? now : std::int64_t{0}, id));
+        });
+    }
+
+    std::vector<outbox_record> list_outbox(std::size_t limit) override {
+        return all<outbox_record>(std::string("SELECT ") + outbox_columns +
+                                      " FROM webhook_outbox ORDER BY id DESC LIMIT $1",
+                                  params(clamp_limit(limit)), read_outbox);
+    }
+
+    // --- demo shop orders --------------------------------------------------
+    void seed_demo_orders(const std::vector<demo_order_record>& orders) override {
+        with_conn([&](PGconn* c) {
+            transaction tx(c);
+            for (const auto& o : orders)
+                exec(c,
+                     "INSERT INTO demo_orders (number, email, document, updated_at) "
+                     "VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING",
+                     params(o.number, o.email, o.document, o.updated_at));
+            tx.commit();
+        });
+    }
+
+    std::optional<demo_order_record> find_demo_order(std::string_view number) override {
+        return one<demo_order_record>(
+            "SELECT number, email, document, updated_at FROM demo_orders WHERE number = $1",
+            params(number), read_demo_order);
+    }
+
+    void save_demo_order(const demo_order_record& o) override {
+        with_conn([&](PGconn* c) {
+            exec(c,
+                 "INSERT INTO demo_orders (number, email, document, updated_at) "
+                 "VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO UPDATE SET "
+                 "email = EXCLUDED.email, document = EXCLUDED.document, "
+                 "updated_at = EXCLUDED.updated_at",
+                 params(o.number, o.email, o.document, o.updated_at));
+        });
     }
 
     // --- privacy ---------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "auth.hpp"
+#include "flow_actions.hpp"
 #include "frames.hpp"
 #include "parley/pii.hpp"
 #include "parley/utf8.hpp"
@@ -40,6 +41,32 @@ std::string stored_payload(const parley::reply& r) {
     }
     j.erase("masked_text");
     return dump(j);
+}
+
+// A flow action reported by the in-page core: it must name a flow of this
+// shop that emits exactly this action, with short string slot values.
+parley::flow_action read_local_action(const json& a, const parley::config& cfg) {
+    if (!a.is_object()) throw frame_error("bad_frame", "'local_reply.action' must be an object");
+    check_fields(a, {"name", "flow_id", "params"});
+    parley::flow_action out;
+    out.name = require_string(a, "name", 64);
+    out.flow_id = require_string(a, "flow_id", 128);
+    const auto* flow = cfg.find_flow(out.flow_id);
+    if (!flow || flow->action != out.name || !known_flow_action(out.name))
+        throw frame_error("bad_frame", "'local_reply.action' does not match a flow of this shop");
+    if (!a.contains("params") || !a["params"].is_object() || a["params"].size() > 16)
+        throw frame_error("bad_frame", "'local_reply.action.params' must be an object of strings");
+    for (const auto& [k, v] : a["params"].items()) {
+        if (!v.is_string() || k.size() > 64 || v.get_ref<const std::string&>().size() > 1000)
+            throw frame_error("bad_frame",
+                              "'local_reply.action.params' must be an object of short strings");
+        out.params[k] = utf8::sanitize(v.get<std::string>());
+    }
+    for (const auto& slot : flow->slots)
+        if (out.params[slot.name].empty())
+            throw frame_error("bad_frame",
+                              "'local_reply.action.params." + slot.name + "' is missing");
+    return out;
 }
 
 }  // namespace
@@ -221,6 +248,9 @@ void shopper_session::handle_hello(const json& f) {
         fresh = true;
         hub_->metrics().counter("parley_conversations_total", "Conversations started").inc();
         hub_->publish(json{{"e", "started"}, {"c", c->id}});
+        hub_->emit_webhook(
+            "conversation.started",
+            json{{"conversation_id", c->id}, {"user_id", c->user_id}, {"locale", c->locale}});
     }
     hello_done_ = true;
     local_mode_ = mode == "local";
@@ -386,13 +416,29 @@ void shopper_session::bot_turn(const conversation_record& c, const new_message* 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (r.kind == parley::reply_kind::handoff)
         hand_off(c, dialog, std::string(parley::handoff_reason_name(r.handoff)), *shop);
+    if (r.kind == parley::reply_kind::action && r.action)
+        start_action(c, r.action->name, r.action->flow_id, r.action->params, dialog.lang);
+}
+
+void shopper_session::start_action(const conversation_record& c, const std::string& name,
+                                   const std::string& flow_id,
+                                   std::map<std::string, std::string> params,
+                                   parley::language lang) {
+    flow_action_request req;
+    req.conversation_id = c.id;
+    req.user_id = c.user_id;
+    req.action = name;
+    req.flow_id = flow_id;
+    req.params = std::move(params);
+    req.lang = lang;
+    start_flow_action(hub_, std::move(req));
 }
 
 void shopper_session::local_turn(const conversation_record& c, const new_message* shopper,
                                  const json& lr) {
     if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
-    check_fields(
-        lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state", "quick_replies"});
+    check_fields(lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state",
+                      "quick_replies", "action"});
     const auto shop = hub_->shop();
     const std::string text =
         utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));
@@ -426,10 +472,17 @@ void shopper_session::local_turn(const conversation_record& c, const new_message
         m.now = shopper ? shopper->now : now_ms();
         replies.push_back(std::move(m));
     }
+    // The in-page core finished a flow: the server does the part in the shop's
+    // system. Validated here (the browser is not trusted); the slot values are
+    // used for the call and never stored.
+    std::optional<parley::flow_action> action;
+    if (lr.contains("action") && !lr["action"].is_null())
+        action = read_local_action(lr["action"], shop->cfg());
     const auto stored = commit_turn(c, shopper, replies,
                                     {dialog.to_json(), dialog.last_item, dialog.last_frustration});
     if (!stored) return;
     if (reason != parley::handoff_reason::none) hand_off(c, dialog, handoff, *shop);
+    if (action) start_action(c, action->name, action->flow_id, action->params, dialog.lang);
 }
 
 void shopper_session::hand_off(const conversation_record& c, parley::session dialog,
@@ -442,8 +495,15 @@ void shopper_session::hand_off(const conversation_record& c, parley::session dia
         .counter("parley_handoffs_total", "Handoffs by reason", {{"reason", reason}})
         .inc();
     if (open && online > 0) {
-        if (db.enqueue(c.id, reason, now))
+        if (db.enqueue(c.id, reason, now)) {
             hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "queued"}});
+            hub_->emit_webhook("conversation.handed_off",
+                               json{{"conversation_id", c.id},
+                                    {"user_id", c.user_id},
+                                    {"reason", reason},
+                                    {"intent", dialog.last_item},
+                                    {"frustration", dialog.last_frustration}});
+        }
         return;
     }
     // Nobody can take it now: the bot keeps the conversation and offers the
@@ -475,6 +535,10 @@ void shopper_session::handle_csat(const json& f) {
         .counter("parley_csat_total", "CSAT ratings", {{"score", std::to_string(score)}})
         .inc();
     hub_->publish(json{{"e", "csat"}, {"c", c->id}, {"score", score}});
+    hub_->emit_webhook("csat.received", json{{"conversation_id", c->id},
+                                             {"agent_id", c->agent_id},
+                                             {"score", score},
+                                             {"comment", comment}});
     send(json{{"type", "csat_ack"}, {"score", score}});
 }
 

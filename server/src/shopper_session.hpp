@@ -3,6 +3,7 @@
 // messages with acks, the bot's turn (the same core as in the browser),
 // handoff into the agent queue or the offline form, typing, read, CSAT.
 #include <boost/beast/http.hpp>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,9 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
                                                            const std::vector<new_message>& replies,
                                                            const store::dialog_update& dialog);
     void count_message(author_kind author);
+    void start_action(const conversation_record& c, const std::string& name,
+                      const std::string& flow_id, std::map<std::string, std::string> params,
+                      parley::language lang);
     void hand_off(const conversation_record& c, parley::session dialog, const std::string& reason,
                   const shop_runtime& shop);
     void send_message(const message_record& m);

@@ -107,6 +107,30 @@ CREATE TABLE canned_replies (
     text TEXT NOT NULL
 );
 )sql",
+    // 2: webhook outbox and the demo shop's orders (issue 7)
+    R"sql(
+CREATE TABLE webhook_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    url TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    delivered_at INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at) WHERE state = 'pending';
+CREATE TABLE demo_orders (
+    number TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    document TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
 using param = std::variant<std::string, std::int64_t>;
@@ -577,6 +601,90 @@ class sqlite_store final : public store {
         return {q.i64(0), std::string(title), std::string(text)};
     }
 
+    // --- webhook outbox ----------------------------------------------------
+    void add_outbox(const std::vector<outbox_record>& events) override {
+        if (events.empty()) return;
+        std::lock_guard lock(mu_);
+        transaction tx(*this);
+        for (const auto& e : events) {
+            query q(*this,
+                    "INSERT INTO webhook_outbox (event_id, event, url, payload, created_at, "
+                    "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)");
+            q.bind(e.event_id, e.event, e.url, e.payload, e.created_at, e.next_attempt_at);
+            q.run();
+        }
+        tx.commit();
+    }
+
+    std::vector<outbox_record> claim_outbox(std::int64_t now, std::int64_t lease_ms,
+                                            std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("UPDATE webhook_outbox SET next_attempt_at = ?, attempts = "
+                                   "attempts + 1 WHERE id IN (SELECT id FROM webhook_outbox "
+                                   "WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id "
+                                   "LIMIT ?) RETURNING ") +
+                           outbox_columns);
+        q.bind(now + lease_ms, now, clamp_limit(limit));
+        std::vector<outbox_record> out;
+        while (q.step()) out.push_back(read_outbox(q));
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return out;
+    }
+
+    void finish_outbox(std::int64_t id, outbox_state state, int status, std::string_view error,
+                       std::int64_t next_attempt_at, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "UPDATE webhook_outbox SET state = ?, last_status = ?, last_error = ?, "
+                "next_attempt_at = ?, delivered_at = ? WHERE id = ?");
+        q.bind(outbox_state_name(state), std::int64_t{status}, error, next_attempt_at,
+               state == outbox_state::delivered ? now : std::int64_t{0}, id);
+        q.run();
+    }
+
+    std::vector<outbox_record> list_outbox(std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        query q(*this, std::string("SELECT ") + outbox_columns +
+                           " FROM webhook_outbox ORDER BY id DESC LIMIT ?");
+        q.bind(clamp_limit(limit));
+        std::vector<outbox_record> out;
+        while (q.step()) out.push_back(read_outbox(q));
+        return out;
+    }
+
+    // --- demo shop orders --------------------------------------------------
+    void seed_demo_orders(const std::vector<demo_order_record>& orders) override {
+        std::lock_guard lock(mu_);
+        transaction tx(*this);
+        for (const auto& o : orders) {
+            query q(*this,
+                    "INSERT INTO demo_orders (number, email, document, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (number) DO NOTHING");
+            q.bind(o.number, o.email, o.document, o.updated_at);
+            q.run();
+        }
+        tx.commit();
+    }
+
+    std::optional<demo_order_record> find_demo_order(std::string_view number) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "SELECT number, email, document, updated_at FROM demo_orders WHERE number = ?");
+        q.bind(number);
+        if (!q.step()) return std::nullopt;
+        return demo_order_record{q.text(0), q.text(1), q.text(2), q.i64(3)};
+    }
+
+    void save_demo_order(const demo_order_record& o) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "INSERT INTO demo_orders (number, email, document, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (number) DO UPDATE SET email = excluded.email, "
+                "document = excluded.document, updated_at = excluded.updated_at");
+        q.bind(o.number, o.email, o.document, o.updated_at);
+        q.run();
+    }
+
     // --- privacy ---------------------------------------------------------
     std::size_t delete_older_than(std::int64_t cutoff) override {
         std::lock_guard lock(mu_);
@@ -829,6 +937,23 @@ class sqlite_store final : public store {
         r.answer = q.text(8);
         r.answered_by = q.text(9);
         r.answered_at = q.i64(10);
+        return r;
+    }
+
+    static outbox_record read_outbox(query& q) {
+        outbox_record r;
+        r.id = q.i64(0);
+        r.event_id = q.text(1);
+        r.event = q.text(2);
+        r.url = q.text(3);
+        r.payload = q.text(4);
+        r.state = outbox_state_from(q.text(5));
+        r.attempts = static_cast<int>(q.i64(6));
+        r.created_at = q.i64(7);
+        r.next_attempt_at = q.i64(8);
+        r.delivered_at = q.i64(9);
+        r.last_status = static_cast<int>(q.i64(10));
+        r.last_error = q.text(11);
         return r;
     }
 

@@ -74,4 +74,16 @@ std::optional<ticket_status> ticket_status_from_name(std::string_view name) {
     return parse_name(ticket_names, name);
 }
 
+std::string_view outbox_state_name(outbox_state state) {
+    switch (state) {
+        case outbox_state::delivered:
+            return "delivered";
+        case outbox_state::failed:
+            return "failed";
+        case outbox_state::pending:
+            break;
+    }
+    return "pending";
+}
+
 }  // namespace parley::server

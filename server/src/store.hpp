@@ -149,6 +149,34 @@ struct conversation_filter {
     std::size_t limit = 200;
 };
 
+// One webhook event for one receiver, kept until delivered (the outbox: a
+// restart or a kill -9 loses none; every node delivers from it).
+enum class outbox_state { pending, delivered, failed };
+std::string_view outbox_state_name(outbox_state state);
+struct outbox_record {
+    std::int64_t id = 0;   // assigned by the store
+    std::string event_id;  // the same for every receiver and every retry (receivers dedupe on it)
+    std::string event;     // "conversation.closed", …
+    std::string url;       // the receiver
+    std::string payload;   // the JSON body, exactly as signed and sent
+    outbox_state state = outbox_state::pending;
+    int attempts = 0;
+    std::int64_t created_at = 0;
+    std::int64_t next_attempt_at = 0;
+    std::int64_t delivered_at = 0;
+    int last_status = 0;     // HTTP status of the last attempt (0 = none / no answer)
+    std::string last_error;  // why the last attempt failed ("" = it did not)
+};
+
+// The demo shop's own orders (served by `parley serve` when the config asks
+// for the demo backend): one JSON document per order number.
+struct demo_order_record {
+    std::string number;
+    std::string email;     // lower-case
+    std::string document;  // JSON object
+    std::int64_t updated_at = 0;
+};
+
 class store {
   public:
     virtual ~store() = default;
@@ -234,6 +262,28 @@ class store {
     // --- canned replies --------------------------------------------------
     virtual std::vector<canned_reply> list_canned() = 0;
     virtual canned_reply add_canned(std::string_view title, std::string_view text) = 0;
+
+    // --- webhook outbox ----------------------------------------------------
+    virtual void add_outbox(const std::vector<outbox_record>& events) = 0;  // ids assigned
+    // Takes up to `limit` pending entries due at `now` (oldest first) and
+    // leases them until now + lease_ms, so that no other node sends them
+    // meanwhile; attempts is counted up. A node that dies mid-delivery leaves
+    // the lease to run out: the entry is sent again (at least once).
+    virtual std::vector<outbox_record> claim_outbox(std::int64_t now, std::int64_t lease_ms,
+                                                    std::size_t limit) = 0;
+    // The result of one attempt: delivered, or pending again at next_attempt_at,
+    // or failed for good.
+    virtual void finish_outbox(std::int64_t id, outbox_state state, int status,
+                               std::string_view error, std::int64_t next_attempt_at,
+                               std::int64_t now) = 0;
+    // Newest first: the merchant's delivery log.
+    virtual std::vector<outbox_record> list_outbox(std::size_t limit = 200) = 0;
+
+    // --- demo shop orders --------------------------------------------------
+    // Inserts the orders that are not there yet; existing ones keep their state.
+    virtual void seed_demo_orders(const std::vector<demo_order_record>& orders) = 0;
+    virtual std::optional<demo_order_record> find_demo_order(std::string_view number) = 0;
+    virtual void save_demo_order(const demo_order_record& order) = 0;
 
     // --- privacy ---------------------------------------------------------
     // Deletes conversations (messages, tickets with them) last updated before

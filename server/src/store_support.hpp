@@ -43,6 +43,16 @@ inline constexpr const char* ticket_columns =
     "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
     "answered_by, answered_at";
 
+inline constexpr const char* outbox_columns =
+    "id, event_id, event, url, payload, state, attempts, created_at, next_attempt_at, "
+    "delivered_at, last_status, last_error";
+
+inline outbox_state outbox_state_from(std::string_view name) {
+    if (name == "delivered") return outbox_state::delivered;
+    if (name == "failed") return outbox_state::failed;
+    return outbox_state::pending;
+}
+
 inline std::int64_t clamp_limit(std::size_t limit) {
     return static_cast<std::int64_t>(
         std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));

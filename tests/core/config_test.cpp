@@ -104,3 +104,72 @@ TEST_CASE("hostile config text never crashes") {
                                      "\"id\":\"a b\",\"questions\":[\"q\"],\"answer\":\"x\"}]}"))
                     .empty());
 }
+
+TEST_CASE("integrations: endpoints, eligibility rules and webhooks") {
+    const auto c = parse_config(R"({"shop":{"name":"S","locale":"en"},"faqs":[],
+      "integrations":{
+        "endpoints":{"order_lookup":{"url":"https://shop.test/o/{order_number}?e={email}",
+                                     "headers":{"X-Key":"k"},"hmac_secret":"s","timeout_ms":500,
+                                     "retries":1,"fields":{"status":"/order/state"}},
+                     "return_request":{"url":"{self}/r","method":"POST"}},
+        "rules":{"return_request":{"window_days":30,"statuses":["delivered"]}},
+        "webhooks":[{"url":"http://127.0.0.1:9/h","secret":"w","events":["ticket.created"]}],
+        "inbound_secret":"in"}})");
+    const auto* lookup = c.integrations.endpoint("order_lookup");
+    REQUIRE(lookup != nullptr);
+    CHECK(lookup->method == "GET");
+    CHECK(lookup->headers.at("X-Key") == "k");
+    CHECK(lookup->timeout_ms == 500);
+    CHECK(lookup->fields.at("status") == "/order/state");
+    CHECK(c.integrations.endpoint("cancel_order") == nullptr);
+    REQUIRE(c.integrations.rule("return_request") != nullptr);
+    CHECK(c.integrations.rule("return_request")->window_days == 30);
+    REQUIRE(c.integrations.webhooks.size() == 1);
+    CHECK(c.integrations.webhooks[0].events == std::vector<std::string>{"ticket.created"});
+    CHECK(c.integrations.inbound_secret == "in");
+
+    const std::string base = "{" + shop + R"(,"faqs":[],"integrations":)";
+    CHECK(error_of(base + R"({"endpoints":{"order_lookup":{"url":"ftp://x"}}}})") ==
+          "integrations.endpoints.order_lookup.url: expected a URL starting with https://, "
+          "http:// or {self}/");
+    CHECK(error_of(base + R"({"endpoints":{"refund_everything":{"url":"https://x"}}}})")
+              .rfind("integrations.endpoints.refund_everything: expected an action name", 0) == 0);
+    CHECK(error_of(base +
+                   R"({"endpoints":{"order_lookup":{"url":"https://x","method":"DELETE"}}}})") ==
+          "integrations.endpoints.order_lookup.method: expected GET or POST");
+    CHECK(
+        error_of(
+            base +
+            R"({"endpoints":{"order_lookup":{"url":"https://x","headers":{"X":"a\r\nB: c"}}}}})") ==
+        "integrations.endpoints.order_lookup.headers.X: expected a header value without line "
+        "breaks");
+    CHECK(error_of(base + R"({"webhooks":[{"url":"https://x"}]}})") ==
+          "integrations.webhooks[0].secret: expected a signing secret");
+    CHECK(error_of(base +
+                   R"({"webhooks":[{"url":"https://x","secret":"s","events":["order.eaten"]}]}})")
+              .rfind("integrations.webhooks[0].events[0]: expected a webhook event name", 0) == 0);
+    CHECK(
+        error_of(base + R"({"rules":{"order_lookup":{}}}})") ==
+        "integrations.rules.order_lookup: expected return_request, cancel_order or change_address");
+}
+
+TEST_CASE("proactive triggers") {
+    const auto c = parse_config("{" + shop + R"(,"faqs":[],"proactive":{"max_per_day":1,
+      "triggers":[{"id":"p","on":"time_on_page","url":"/products/*","seconds":5,"text":"Hi"},
+                  {"id":"x","on":"exit_intent","text":{"en":"Wait","zh":"等等"}}]}})");
+    REQUIRE(c.proactive.triggers.size() == 2);
+    CHECK(c.proactive.max_per_day == 1);
+    CHECK(c.proactive.triggers[0].seconds == 5);
+    CHECK(c.proactive.triggers[1].url == "*");
+    CHECK(c.proactive.triggers[1].text.get(language::zh) == "等等");
+    const std::string base = "{" + shop + R"(,"faqs":[],"proactive":{"triggers":[)";
+    CHECK(error_of(base + R"({"id":"p","on":"scroll","text":"x"}]}})") ==
+          "proactive.triggers[0].on: expected \"time_on_page\" or \"exit_intent\"");
+    CHECK(
+        error_of(
+            base +
+            R"({"id":"p","on":"exit_intent","text":"x"},{"id":"p","on":"exit_intent","text":"y"}]}})") ==
+        "proactive.triggers[1].id: expected a unique id");
+    CHECK(error_of(base + R"({"id":"p","on":"exit_intent"}]}})") ==
+          "proactive.triggers[0].text: expected the message text");
+}

@@ -109,6 +109,63 @@ struct shop_settings {
     std::string currency;
 };
 
+// One call into the shop's own system (order lookup, return request, …).
+// `url` is a template: {order_number}, {email}, {user_id} and the action's
+// other slots are URL-encoded into it; {self} is this server's own base URL
+// (the demo shop's backend). The server signs the request with `hmac_secret`
+// when set (X-Parley-Timestamp, X-Parley-Signature) and sends `headers` as given.
+struct endpoint_spec {
+    std::string url;
+    std::string method = "GET";  // GET | POST
+    std::map<std::string, std::string> headers;
+    std::string hmac_secret;
+    int timeout_ms = 3000;  // per attempt
+    int retries = 2;        // extra attempts after a timeout, a connection error or a 5xx
+    // Reply field → JSON pointer into the shop's reply ("status" → "/order/state").
+    // Unset fields use the pointer "/<field>".
+    std::map<std::string, std::string> fields;
+};
+
+// When a return / cancellation / address change is allowed, checked against
+// the order as the lookup endpoint reports it.
+struct eligibility_rule {
+    int window_days = 0;                // days since delivery (0 = no window)
+    std::vector<std::string> statuses;  // allowed order statuses (empty = any)
+};
+
+struct webhook_spec {
+    std::string url;
+    std::string secret;               // HMAC-SHA256 key for X-Parley-Signature
+    std::vector<std::string> events;  // empty = every event
+};
+
+struct integration_settings {
+    std::map<std::string, endpoint_spec> endpoints;  // by action name ("order_lookup", …)
+    std::map<std::string, eligibility_rule> rules;   // by action name
+    std::vector<webhook_spec> webhooks;
+    std::string inbound_secret;  // the shop signs its notices to Parley with this
+    bool demo_orders = false;    // `parley serve` hosts the demo shop's orders backend
+    const endpoint_spec* endpoint(std::string_view action) const;
+    const eligibility_rule* rule(std::string_view action) const;
+};
+// The webhook event names, in the order they are documented.
+const std::vector<std::string>& webhook_event_names();
+
+// A message the widget shows without the shopper writing first.
+struct proactive_trigger {
+    std::string id;
+    std::string on;   // "time_on_page" | "exit_intent"
+    std::string url;  // path pattern, '*' matches anything ("/products/*")
+    int seconds = 0;  // time_on_page: seconds on a matching page
+    localized_text text;
+};
+
+struct proactive_settings {
+    int min_interval_minutes = 60;  // at most one proactive message per this interval
+    int max_per_day = 2;
+    std::vector<proactive_trigger> triggers;
+};
+
 struct config {
     shop_settings shop;
     localized_text greeting;
@@ -119,12 +176,14 @@ struct config {
     retrieval_settings retrieval;
     pii_rules pii;
     business_hours hours;
-    int retention_days = 0;  // 0 = keep
+    int retention_days = 0;                    // 0 = keep
     std::vector<std::string> allowed_origins;  // WebSocket Origin allowlist ("" list = any)
     // Shop secret for identity verification: a shopper's user id is trusted
     // only with hex(HMAC-SHA256(identity_secret, user_id)). "" = no identified shoppers.
     std::string identity_secret;
-    int ticket_sla_minutes = 480;  // business minutes until a ticket is due
+    int ticket_sla_minutes = 480;       // business minutes until a ticket is due
+    integration_settings integrations;  // server-only: never sent to browsers
+    proactive_settings proactive;
     std::map<std::string, localized_text> messages;  // overrides of the built-in bot lines
 
     const faq* find_faq(std::string_view id) const;
