@@ -61,6 +61,26 @@ std::string reply::to_json() const {
 
 namespace {
 
+// The masked text without its "[EMAIL]"-style placeholders.
+std::string without_placeholders(std::string_view masked) {
+    std::string out;
+    for (std::size_t i = 0; i < masked.size(); ++i) {
+        if (masked[i] == '[') {
+            std::size_t j = i + 1;
+            while (j < masked.size() &&
+                   ((masked[j] >= 'A' && masked[j] <= 'Z') || masked[j] == '_'))
+                ++j;
+            if (j < masked.size() && masked[j] == ']' && j > i + 1) {
+                i = j;
+                out += ' ';
+                continue;
+            }
+        }
+        out += masked[i];
+    }
+    return out;
+}
+
 bool one_of(std::string_view s, std::initializer_list<std::string_view> list) {
     return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -327,13 +347,14 @@ reply dialog_engine::respond(session& s, std::string_view text,
     reply r;
     const analysed_message message = analyse(text);
     const std::string& raw = message.raw;
-    const std::string& norm = message.normalized;
     const pii_result& masked = message.masked;
     const std::string& analysed = message.text;
     r.masked_text = masked.masked;
     r.pii = masked.entities;
 
-    language lang = detect_language(norm, s.lang);
+    // PII placeholders ("[EMAIL]") are not the shopper's words: a Chinese
+    // shopper typing an email address or an order number stays in Chinese.
+    language lang = detect_language(without_placeholders(masked.masked), s.lang);
     if (std::find(config_.shop.locales.begin(), config_.shop.locales.end(), lang) ==
         config_.shop.locales.end())
         lang = config_.shop.locale;

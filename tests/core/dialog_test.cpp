@@ -140,3 +140,18 @@ TEST_CASE("reply JSON is well-formed and carries no PII originals outside the ac
     CHECK(j["masked_text"].get<std::string>().find("7946") == std::string::npos);
     CHECK(r.to_json().find("4111") == std::string::npos);
 }
+
+TEST_CASE("a Chinese shopper typing only an email or an order number stays in Chinese") {
+    session s;
+    demo_engine().respond(s, "我的订单到哪了");
+    CHECK(s.lang == language::zh);
+    auto r = demo_engine().respond(s, "1002");
+    CHECK(r.lang == language::zh);
+    r = demo_engine().respond(s, "mei.chen@example.com");
+    CHECK(r.kind == reply_kind::action);
+    CHECK(r.lang == language::zh);
+    CHECK(r.text.find("正在为您查询订单") != std::string::npos);
+    // Words still switch the language.
+    r = demo_engine().respond(s, "how long does shipping take?");
+    CHECK(r.lang == language::en);
+}

@@ -803,3 +803,60 @@ STORE_TEST("append_turn commits a whole bot turn once", check_append_turn) {
     CHECK(stored->intent == "shipping_time");
     CHECK(s->messages_after(c.id, 0).size() == 2);
 }
+
+STORE_TEST("webhook outbox: lease, retry, deliver, log", check_outbox) {
+    auto s = b.open();
+    auto entry = [](const std::string& id, std::int64_t now) {
+        outbox_record r;
+        r.event_id = id;
+        r.event = "ticket.created";
+        r.url = "https://hooks.example/x";
+        r.payload = R"({"id":")" + id + "\"}";
+        r.created_at = now;
+        r.next_attempt_at = now;
+        return r;
+    };
+    s->add_outbox({entry("e1", 1000), entry("e2", 1000)});
+    s->add_outbox({entry("e3", 5000)});  // not due yet
+    auto due = s->claim_outbox(2000, 30000, 10);
+    REQUIRE(due.size() == 2);
+    CHECK(due[0].event_id == "e1");
+    CHECK(due[0].attempts == 1);
+    // Leased: a second node (or poll) does not get them again.
+    auto second = b.open();
+    CHECK(second->claim_outbox(2500, 30000, 10).empty());
+    s->finish_outbox(due[0].id, outbox_state::delivered, 200, "", 2100, 2100);
+    s->finish_outbox(due[1].id, outbox_state::pending, 503, "HTTP 503", 3000, 2100);
+    due = s->claim_outbox(6000, 30000, 10);
+    REQUIRE(due.size() == 2);  // e2 (retry) and e3
+    CHECK(due[0].event_id == "e2");
+    CHECK(due[0].attempts == 2);
+    CHECK(due[1].event_id == "e3");
+    // A lease that runs out (the node died) makes it due again.
+    due = s->claim_outbox(6000 + 30001, 30000, 10);
+    CHECK(due.size() == 2);
+    s->finish_outbox(due[0].id, outbox_state::failed, 0, "gave up", 0, 40000);
+    const auto log = s->list_outbox(10);
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].event_id == "e3");  // newest first
+    CHECK(log[1].state == outbox_state::failed);
+    CHECK(log[1].last_error == "gave up");
+    CHECK(log[2].state == outbox_state::delivered);
+    CHECK(log[2].delivered_at == 2100);
+    CHECK(log[2].last_status == 200);
+}
+
+STORE_TEST("demo orders: seeded once, saved, found by number", check_demo_orders) {
+    auto s = b.open();
+    s->seed_demo_orders({{"1001", "a@x.test", R"({"status":"shipped"})", 1},
+                         {"1002", "b@x.test", R"({"status":"pending"})", 1}});
+    auto o = s->find_demo_order("1002");
+    REQUIRE(o);
+    CHECK(o->email == "b@x.test");
+    o->document = R"({"status":"cancelled"})";
+    s->save_demo_order(*o);
+    // Seeding again (a restart) keeps what changed.
+    s->seed_demo_orders({{"1002", "b@x.test", R"({"status":"pending"})", 2}});
+    CHECK(s->find_demo_order("1002")->document == R"({"status":"cancelled"})");
+    CHECK_FALSE(s->find_demo_order("9999"));
+}
