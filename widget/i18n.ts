@@ -36,6 +36,8 @@ const en = {
   you: "You",
   bot: "Assistant",
   notVerified: "We could not verify your account; continuing as a guest.",
+  dismiss: "Dismiss", // the proactive teaser's close button
+  track: "Track parcel", // link of an order-status result
 };
 export type Strings = typeof en;
 
@@ -73,6 +75,8 @@ const zh: Strings = {
   you: "您",
   bot: "智能客服",
   notVerified: "无法验证您的账号，将以访客身份继续。",
+  dismiss: "关闭提示",
+  track: "查看物流",
 };
 
 export const strings: Record<Locale, Strings> = { en, zh };

@@ -56,5 +56,19 @@ animation:pin .18s ease-out}
 .input{flex:1;resize:none;max-block-size:120px;min-block-size:40px;line-height:1.4}
 .send{font:inherit;font-size:15px;font-weight:600;border:0;border-radius:10px;background:var(--pc);color:var(--pf);padding:0 16px;block-size:40px;cursor:pointer}
 .send:disabled{opacity:.6;cursor:default}
+.track{display:inline-block;margin-block-start:4px;font-size:14px;color:var(--fg);background:var(--bg);border:1px solid var(--pc);border-radius:18px;padding:6px 12px;text-decoration:none}
+.track::after{content:" \\2197" / ""}
+.track:hover{background:var(--bot)}.track:focus-visible{outline:2px solid var(--pc);outline-offset:2px}
+.teaser{position:absolute;inset-block-end:68px;inset-inline-end:0;inline-size:max-content;max-inline-size:min(300px,calc(100vw - 40px));
+display:flex;align-items:flex-start;gap:2px;padding:4px;border-radius:14px;border:1px solid var(--line);box-shadow:0 6px 24px #0003;
+background:var(--bg);color:var(--fg);--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bot:#f1f3f5;animation:tin .2s ease-out}
+:host(.left) .teaser{inset-inline-end:auto;inset-inline-start:0}
+@keyframes tin{from{opacity:0;transform:translateY(8px)}}
+@media (prefers-color-scheme:dark){.teaser{--bg:#161b22;--fg:#e6edf3;--muted:#9da7b3;--line:#30363d;--bot:#21262d}}
+@media (prefers-reduced-motion:reduce){.teaser{animation:none}}
+.tz-text{flex:1;font:inherit;font-size:14px;text-align:start;color:inherit;background:transparent;border:0;border-radius:10px;padding:8px 4px 8px 10px;cursor:pointer;overflow-wrap:anywhere}
+.tz-x{flex:none;inline-size:32px;block-size:32px;font:inherit;font-size:20px;line-height:1;color:var(--muted);background:transparent;border:0;border-radius:8px;cursor:pointer;padding:0}
+.tz-text:hover,.tz-x:hover{background:var(--bot)}
+.tz-text:focus-visible,.tz-x:focus-visible{outline:2px solid var(--pc);outline-offset:-2px}
 .sr{position:absolute;inline-size:1px;block-size:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 `;

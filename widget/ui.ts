@@ -3,6 +3,7 @@
 // shadow root, starts the core worker, and talks to `parley serve` over the
 // shopper WebSocket (PROTOCOL.md). Message text only ever becomes text nodes.
 import { fill, strings, type Strings } from "./i18n";
+import { startProactive, type Proactive } from "./proactive";
 import { BOOT_KEY, type Boot, type FromWorker, type Impl, type Locale, type ToWorker } from "./shared";
 import { css } from "./ui-css";
 
@@ -18,6 +19,17 @@ interface Reply {
   item_id?: string;
   confidence?: number;
   handoff?: string;
+  /** kind "action_result": the server ran a flow's action (PROTOCOL.md). */
+  action?: string;
+  ok?: boolean;
+  error?: string;
+  order?: { tracking_url?: unknown } | null;
+}
+/** What a flow asks the server to do (an order lookup…); the server validates it. */
+interface Action {
+  name: string;
+  flow_id: string;
+  params: Record<string, unknown>;
 }
 interface Msg {
   id?: number;
@@ -36,12 +48,15 @@ interface LocalReply {
   handoff: string;
   dialog_state: string;
   quick_replies: string[];
+  action?: Action;
 }
 interface Pending {
   cid: string;
   text: string;
   lr?: LocalReply;
   sent?: number;
+  /** Already sent to a server-mode socket: the server's core answers it, never the page's too. */
+  byServer?: boolean;
 }
 interface Identity {
   id: string;
@@ -256,7 +271,10 @@ function main(boot: Boot): void {
     for (const [m, el] of els) {
       const who = el.parentElement && el.parentElement.querySelector(".who");
       if (who) who.textContent = whoLabel(m);
+      const track = el.parentElement && el.parentElement.querySelector(".track");
+      if (track) track.textContent = t.track;
     }
+    if (teaser) teaser.relabel();
     renderStatus();
   }
 
@@ -286,7 +304,21 @@ function main(boot: Boot): void {
       avatar.hidden = false;
     }
     labels();
+    if (!teaserStarted) {
+      teaserStarted = true;
+      teaser = startProactive(c["proactive"], {
+        root,
+        launcher,
+        key: `${KEY}:proactive`,
+        pick,
+        isOpen: () => isOpen,
+        open: openWithNotice,
+        labels: () => ({ dismiss: t.dismiss, bot: t.bot }),
+      });
+    }
   }
+  let teaser: Proactive | null = null;
+  let teaserStarted = false;
 
   /** Black or white text, whichever reads better on the shop's colour. */
   function contrast(color: string): string {
@@ -346,9 +378,30 @@ function main(boot: Boot): void {
     if (m.id) b.dataset["id"] = String(m.id);
     if (pending) b.classList.add("pending");
     setText(b, m.text, m.author !== "shopper");
+    const track = trackUrl(m.reply);
+    if (track) {
+      const a = h("a", "track", row);
+      a.href = track;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = t.track;
+    }
     log.appendChild(row);
     els.set(m, b);
     return b;
+  }
+
+  /** The tracking link of a successful order lookup: http(s) only, never javascript: or relative. */
+  function trackUrl(r: Reply | null | undefined): string {
+    if (!r || r.kind !== "action_result" || r.ok !== true || !r.order || typeof r.order !== "object") return "";
+    const raw = r.order.tracking_url;
+    if (typeof raw !== "string") return "";
+    try {
+      const u = new URL(raw);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.href : "";
+    } catch {
+      return "";
+    }
   }
 
   function scrollEnd(): void {
@@ -374,7 +427,7 @@ function main(boot: Boot): void {
         typingOn(false);
         if (st.sound && (!isOpen || d.hidden)) beep();
         if (isOpen && fresh.id) send({ type: "read", id: fresh.id });
-      }
+      } else if (fresh.id && fresh.reply && fresh.reply.kind === "proactive" && st.sound && (!isOpen || d.hidden)) beep();
     }
   }
 
@@ -439,7 +492,7 @@ function main(boot: Boot): void {
     st.status = s;
     if (typeof f["position"] === "number") position = f["position"];
     if (f["agent"] && typeof f["agent"].name === "string") agentName = f["agent"].name;
-    if (s === "bot" || s === "closed") typingOn(false);
+    if (s === "closed" || (s === "bot" && Date.now() >= actionUntil)) typingOn(false); // (a welcome says "bot" too)
     if (s !== before || s === "queued") {
       if (s === "queued" || s === "agent") boot.emit("handoff", { status: s, position, agent: agentName || null });
     }
@@ -456,10 +509,22 @@ function main(boot: Boot): void {
     statusBar.hidden = !text;
   }
   let typingTimer = 0;
-  function typingOn(on: boolean): void {
+  function typingOn(on: boolean, ms = 10000): void {
     typing.hidden = !on;
     clearTimeout(typingTimer);
-    if (on) typingTimer = window.setTimeout(() => (typing.hidden = true), 10000);
+    if (on) typingTimer = window.setTimeout(() => (typing.hidden = true), ms);
+  }
+  /**
+   * A flow's action (order lookup…) runs on the server and its result comes
+   * later as a bot message: until then (at most ACTION_WAIT) show "typing" and
+   * keep the socket (re)connecting.
+   */
+  const ACTION_WAIT = 15000;
+  let actionUntil = 0;
+  function awaitResult(): void {
+    typingOn(true, ACTION_WAIT);
+    actionUntil = Date.now() + ACTION_WAIT;
+    void connect();
   }
   let audio: AudioContext | null = null;
   function beep(): void {
@@ -647,7 +712,7 @@ function main(boot: Boot): void {
   let retryTimer = 0;
   let pendingTicket: Frame | null = null;
 
-  const wanted = () => isOpen || !!st.token || !!st.conv || st.pending.length > 0;
+  const wanted = () => isOpen || !!st.token || !!st.conv || st.pending.length > 0 || Date.now() < actionUntil;
 
   function send(f: Frame): boolean {
     if (!sock || !welcomed || sock.readyState !== 1) return false;
@@ -685,7 +750,7 @@ function main(boot: Boot): void {
       if (sock !== s) return;
       sock = null;
       welcomed = false;
-      typingOn(false);
+      if (Date.now() >= actionUntil) typingOn(false); // an agent's typing ends with the socket; a pending result does not
       if (!wanted()) return;
       if (attempts > 0) {
         online = false;
@@ -833,7 +898,15 @@ function main(boot: Boot): void {
         return;
       }
     }
-    if (author === "bot") typingOn(false);
+    const kind = reply ? reply.kind : "";
+    // A notice pushed by the server is no answer: whatever is awaited still is.
+    if (author === "bot" && kind !== "proactive") {
+      typingOn(false);
+      actionUntil = 0;
+    }
+    // Server mode: the server's core started an action; its result follows.
+    const recent = Math.abs(Date.now() - Number(f["ts"])) < ACTION_WAIT; // not an old one in a replay
+    if (author === "bot" && kind === "action" && mode === "server" && recent) awaitResult();
     const m: Msg = { id, author, text, ts: f["ts"], reply };
     if (f["client_id"]) m.cid = f["client_id"];
     if (f["agent"] && typeof f["agent"].name === "string") m.agent = f["agent"].name;
@@ -860,7 +933,7 @@ function main(boot: Boot): void {
   }
 
   function flush(p: Pending): void {
-    if (mode === "local" && welcomed && !p.lr && !handedOff() && wstate === "ready") {
+    if (mode === "local" && welcomed && !p.lr && !p.byServer && !handedOff() && wstate === "ready") {
       // Written before the core was up: the server expects the in-page answer with it.
       if (p.sent !== -1) {
         p.sent = -1;
@@ -873,7 +946,10 @@ function main(boot: Boot): void {
     }
     const f: Frame = { type: "message", client_id: p.cid, text: p.text };
     if (mode === "local" && p.lr) f["local_reply"] = p.lr;
-    if (send(f)) p.sent = Date.now();
+    if (send(f)) {
+      p.sent = Date.now();
+      if (mode === "server") p.byServer = true;
+    }
     else void connect();
   }
   // Unacknowledged messages (rate limit, lost frames) go again with the same client_id.
@@ -905,11 +981,18 @@ function main(boot: Boot): void {
       dialog_state: out.session,
       quick_replies: qr,
     };
+    const act = r["action"];
+    if (act && typeof act === "object" && typeof act.name === "string" && act.name) {
+      // The server performs it (order lookup…) and answers with an action_result message.
+      const params = act.params && typeof act.params === "object" && !Array.isArray(act.params) ? act.params : {};
+      p.lr.action = { name: act.name, flow_id: String(act.flow_id || ""), params };
+    }
     if (rtext) {
       const b: Msg = { author: "bot", text: rtext, reply: { kind, quick_replies: qr, item_id: p.lr.item_id } };
       localBots.push({ msg: b, cid: p.cid });
       addMsg(b, true);
     }
+    if (p.lr.action) awaitResult();
     return true;
   }
 
@@ -1016,6 +1099,7 @@ function main(boot: Boot): void {
   function open(): void {
     if (isOpen) return;
     isOpen = true;
+    if (teaser) teaser.hide();
     panel.hidden = false;
     host.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
@@ -1024,9 +1108,19 @@ function main(boot: Boot): void {
     save();
     scrollEnd();
     input.focus();
-    void greet();
+    greeting = greet();
     void connect();
     boot.emit("open");
+  }
+  let greeting: Promise<void> = Promise.resolve();
+  /** The shopper clicked a proactive teaser: open with its text as the bot's line, after the greeting. */
+  function openWithNotice(text: string): void {
+    const g = gen;
+    open();
+    void greeting.then(() => {
+      if (g !== gen || !text) return;
+      addMsg({ author: "bot", text, reply: { kind: "proactive" } }, true);
+    });
   }
   function close(): void {
     if (!isOpen) return;

@@ -58,6 +58,24 @@ interface Canned {
   text: string;
 }
 
+/** One row of GET /api/webhooks/deliveries: one event for one receiver. */
+interface Delivery {
+  id: number;
+  event_id: string;
+  event: string;
+  url: string;
+  state: string;
+  attempts: number;
+  created_at: number;
+  next_attempt_at: number;
+  delivered_at: number;
+  last_status: number;
+  last_error: string;
+}
+
+type TabName = "conversations" | "tickets" | "webhooks";
+const TABS: readonly TabName[] = ["conversations", "tickets", "webhooks"];
+
 // ---------------------------------------------------------------------------
 // Small helpers
 
@@ -132,6 +150,16 @@ function formatTime(ts: number): string {
     : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/** Like formatTime, with seconds (webhook retries are seconds apart). */
+function formatClock(ts: number): string {
+  if (!ts) return "";
+  const d = new Date(ts);
+  const sameDay = new Date().toDateString() === d.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })
+    : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 function sentimentLabel(v: unknown): string {
   if (typeof v === "string" && v !== "" && !Number.isFinite(Number(v))) return v;
   const n = num(v, NaN);
@@ -192,6 +220,10 @@ let tickets: Ticket[] = [];
 let selectedTicket: number | null = null;
 let canned: Canned[] = [];
 
+let deliveries: Delivery[] = [];
+let deliveriesLoaded = false;
+let deliveriesSeq = 0; // the newest request; older answers are dropped
+
 // ---------------------------------------------------------------------------
 // REST
 
@@ -235,6 +267,7 @@ function showLogin(message = ""): void {
   $("whoami").hidden = true;
   $("login-error").textContent = message;
   setConnection("offline", "Signed out");
+  applyRole();
   $input("login-email").focus();
 }
 
@@ -245,6 +278,7 @@ function showApp(focus: boolean): void {
   const who = $("whoami");
   who.hidden = false;
   who.textContent = me ? `${me.name} (${me.email})` : "";
+  applyRole();
   if (focus) $("tab-conversations").focus();
   connect();
   void loadCanned();
@@ -305,9 +339,14 @@ function resetState(): void {
   msgEls.clear();
   tickets = [];
   selectedTicket = null;
+  deliveries = [];
+  deliveriesLoaded = false;
+  deliveriesSeq++;
   renderQueue();
   renderConversationShell();
   renderTickets();
+  renderDeliveries();
+  $("webhooks-status").textContent = "";
 }
 
 // ---------------------------------------------------------------------------
@@ -1221,10 +1260,134 @@ async function onTicketSubmit(ev: Event): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
+// Webhooks (admins only)
+
+function isAdmin(): boolean {
+  return me?.role === "admin";
+}
+
+function parseDelivery(v: unknown): Delivery | null {
+  const d = obj(v);
+  const id = num(d["id"], NaN);
+  if (Number.isNaN(id)) return null;
+  return {
+    id,
+    event_id: str(d["event_id"]),
+    event: str(d["event"]),
+    url: str(d["url"]),
+    state: str(d["state"], "pending"),
+    attempts: num(d["attempts"]),
+    created_at: num(d["created_at"]),
+    next_attempt_at: num(d["next_attempt_at"]),
+    delivered_at: num(d["delivered_at"]),
+    last_status: num(d["last_status"]),
+    last_error: str(d["last_error"]),
+  };
+}
+
+/** "HTTP 200", "HTTP 500", the transport error ("connection refused"), or "—" before the first attempt. */
+function lastResult(d: Delivery): string {
+  const status = d.last_status > 0 ? `HTTP ${d.last_status}` : "";
+  const error = d.last_error && d.last_error !== status ? d.last_error : "";
+  if (status && error) return `${status} · ${error}`;
+  return status || error || (d.attempts > 0 ? "No answer" : "—");
+}
+
+function timeEl(label: string, ts: number): HTMLElement {
+  return el("span", { class: "when" }, [
+    document.createTextNode(`${label} `),
+    el("time", { text: formatClock(ts), attrs: { datetime: new Date(ts).toISOString() } }),
+  ]);
+}
+
+function renderDeliveries(): void {
+  const rows = deliveries.map((d) => {
+    const when = el("td", { class: "time" }, [timeEl("Created", d.created_at)]);
+    if (d.state === "pending" && d.next_attempt_at > 0) when.appendChild(timeEl("Next attempt", d.next_attempt_at));
+    const event = el("th", { attrs: { scope: "row" } }, [el("span", { class: "event", text: d.event })]);
+    if (d.event_id) event.appendChild(el("span", { class: "event-id", text: d.event_id }));
+    const tr = el("tr", {}, [
+      event,
+      el("td", { class: "url", text: d.url }),
+      el("td", {}, [el("span", { class: `state state-${d.state}`, text: d.state })]),
+      el("td", { class: "num", text: String(d.attempts) }),
+      el("td", { class: "result", text: lastResult(d) }),
+      when,
+    ]);
+    tr.dataset["deliveryId"] = String(d.id);
+    tr.dataset["state"] = d.state;
+    return tr;
+  });
+  $("webhooks-rows").replaceChildren(...rows);
+  $("webhooks-wrap").hidden = deliveries.length === 0;
+  $("webhooks-empty").hidden = !deliveriesLoaded || deliveries.length > 0;
+}
+
+async function loadDeliveries(): Promise<void> {
+  if (!isAdmin()) return;
+  const seq = ++deliveriesSeq;
+  const btn = $button("webhooks-refresh");
+  const statusEl = $("webhooks-status");
+  const table = $("webhooks-table");
+  btn.disabled = true;
+  table.setAttribute("aria-busy", "true");
+  statusEl.classList.remove("error");
+  statusEl.textContent = "Loading…";
+  try {
+    const { status, data } = await api("GET", "/api/webhooks/deliveries?limit=200");
+    if (seq !== deliveriesSeq) return;
+    if (status === 200) {
+      deliveries = arr(data["deliveries"])
+        .map(parseDelivery)
+        .filter((d): d is Delivery => d !== null);
+      deliveriesLoaded = true;
+      renderDeliveries();
+      const n = deliveries.length;
+      statusEl.textContent = `${n} ${n === 1 ? "delivery" : "deliveries"} · updated ${formatClock(Date.now())}`;
+    } else if (status === 401) {
+      wsWanted = false;
+      teardownSocket();
+      resetState();
+      showLogin("Your session has ended. Please sign in again.");
+    } else {
+      statusEl.classList.add("error");
+      statusEl.textContent =
+        status === 403
+          ? "Only admins can see webhook deliveries."
+          : `Could not load the deliveries: ${str(data["error"], `server answered ${status}`)}`;
+    }
+  } catch {
+    if (seq !== deliveriesSeq) return;
+    statusEl.classList.add("error");
+    statusEl.textContent = "Could not load the deliveries: the server cannot be reached.";
+  } finally {
+    if (seq === deliveriesSeq) {
+      btn.disabled = false;
+      table.removeAttribute("aria-busy");
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Tabs
 
-function selectTab(which: "conversations" | "tickets", focus: boolean): void {
-  for (const name of ["conversations", "tickets"] as const) {
+function visibleTabs(): TabName[] {
+  return TABS.filter((name) => !$(`tab-${name}`).hidden);
+}
+
+/** Shows the admin-only tabs to admins; anyone else is moved off them. */
+function applyRole(): void {
+  const admin = isAdmin();
+  $("tab-webhooks").hidden = !admin;
+  if (!admin) {
+    const selected = TABS.find((name) => $(`tab-${name}`).getAttribute("aria-selected") === "true");
+    if (selected === "webhooks") selectTab("conversations", false);
+  }
+}
+
+function selectTab(which: TabName, focus: boolean): void {
+  if ($(`tab-${which}`).hidden) which = "conversations";
+  for (const name of TABS) {
     const tab = $(`tab-${name}`);
     const on = name === which;
     tab.setAttribute("aria-selected", String(on));
@@ -1232,21 +1395,21 @@ function selectTab(which: "conversations" | "tickets", focus: boolean): void {
     $(`panel-${name}`).hidden = !on;
     if (on && focus) tab.focus();
   }
+  if (which === "webhooks") void loadDeliveries();
 }
 
 function onTabKey(ev: KeyboardEvent): void {
-  const current = (ev.currentTarget as HTMLElement).id === "tab-tickets" ? "tickets" : "conversations";
-  const other = current === "tickets" ? "conversations" : "tickets";
-  if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
-    ev.preventDefault();
-    selectTab(other, true);
-  } else if (ev.key === "Home") {
-    ev.preventDefault();
-    selectTab("conversations", true);
-  } else if (ev.key === "End") {
-    ev.preventDefault();
-    selectTab("tickets", true);
-  }
+  const tabs = visibleTabs();
+  const current = TABS.find((name) => `tab-${name}` === (ev.currentTarget as HTMLElement).id) ?? "conversations";
+  const i = Math.max(0, tabs.indexOf(current));
+  let next: TabName | undefined;
+  if (ev.key === "ArrowRight") next = tabs[(i + 1) % tabs.length];
+  else if (ev.key === "ArrowLeft") next = tabs[(i - 1 + tabs.length) % tabs.length];
+  else if (ev.key === "Home") next = tabs[0];
+  else if (ev.key === "End") next = tabs[tabs.length - 1];
+  if (!next) return;
+  ev.preventDefault();
+  selectTab(next, true);
 }
 
 // ---------------------------------------------------------------------------
@@ -1288,7 +1451,8 @@ function init(): void {
     }
   });
   reply.addEventListener("blur", () => setOurTyping(false));
-  for (const name of ["conversations", "tickets"] as const) {
+  $("webhooks-refresh").addEventListener("click", () => void loadDeliveries());
+  for (const name of TABS) {
     const tab = $(`tab-${name}`);
     tab.addEventListener("click", () => selectTab(name, false));
     tab.addEventListener("keydown", onTabKey);

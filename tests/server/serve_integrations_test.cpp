@@ -137,6 +137,7 @@ TEST_CASE("integrations: a misbehaving shop system gives a clear message, never 
         if (target.rfind("/orders/2003", 0) == 0) return {200, ok_order, 2000};  // too slow
         if (target.rfind("/orders/2004", 0) == 0) return {200, "{\"status\": \"shipp"};
         if (target.rfind("/orders/2005", 0) == 0) return {200, R"({"status":"shipped"})"};
+        if (target.rfind("/orders/2007", 0) == 0) return {401, R"({"error":"bad key"})"};
         if (target.rfind("/orders/2006", 0) == 0)
             return ++flaky < 2 ? scripted_reply{502, "bad gateway"} : scripted_reply{200, ok_order};
         return {404, R"({"error":"no such order"})"};
@@ -168,7 +169,8 @@ TEST_CASE("integrations: a misbehaving shop system gives a clear message, never 
              {"2002", "unavailable"},
              {"2003", "timeout"},
              {"2004", "malformed"},
-             {"2005", "not_found"},  // the reply names no owner: shown to nobody
+             {"2005", "not_found"},    // the reply names no owner: shown to nobody
+             {"2007", "unavailable"},  // the shop refuses our key: a 4xx, not retried
              {"2099", "not_found"}}) {
         r = run_flow(shopper, {"where is my order", order, "a@shop.test"});
         INFO(order);

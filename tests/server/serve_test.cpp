@@ -11,6 +11,7 @@
 #include "auth.hpp"
 #include "parley/dialog.hpp"
 #include "serve_support.hpp"
+#include "test_http_server.hpp"
 
 namespace parley::test {
 
@@ -67,7 +68,17 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
 }
 
 TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
-    deployment d;
+    // The merchant's webhook receiver hears every step.
+    std::mutex hooks_mutex;
+    std::vector<json> hooks;
+    test_http_server receiver([&](const auto& req) -> scripted_reply {
+        std::lock_guard lock(hooks_mutex);
+        hooks.push_back(json::parse(req.body()));
+        return {204, ""};
+    });
+    deployment d(json{{"integrations",
+                       {{"webhooks", json::array({{{"url", receiver.url("/hook")},
+                                                   {"secret", "hook-secret"}}})}}}});
     const auto port = d.port();
     const auto anna = login(port, "anna@shop.test", "anna-password");
     ws_client agent(
@@ -198,6 +209,26 @@ TEST_CASE("serve: scripted shopper and agent through handoff to CSAT") {
     CHECK(
         http_call(port, http::verb::get, "/api/analytics", {}, {{"Cookie", anna.cookie}}).status ==
         403);
+
+    // Webhooks: started, handed off (with the reason), closed, CSAT, in that order.
+    std::vector<std::string> types;
+    for (int i = 0; i < 100; ++i) {
+        {
+            std::lock_guard lock(hooks_mutex);
+            types.clear();
+            for (const auto& h : hooks) types.push_back(h["type"]);
+            if (types.size() >= 4) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(types == std::vector<std::string>{"conversation.started", "conversation.handed_off",
+                                            "conversation.closed", "csat.received"});
+    std::lock_guard lock(hooks_mutex);
+    for (const auto& h : hooks) CHECK(h["data"]["conversation_id"] == conversation);
+    if (hooks.size() >= 4) {
+        CHECK(hooks[1]["data"]["reason"] == "requested");
+        CHECK(hooks[3]["data"]["score"] == 5);
+    }
 }
 
 TEST_CASE("serve: reconnect resumes with no lost and no duplicated messages") {

@@ -3,16 +3,17 @@
 // Chromium, with a scripted shopper speaking the shopper WebSocket protocol.
 // Every wait is on a condition; nothing sleeps.
 import type { Page } from "@playwright/test";
+import http from "node:http";
 import WebSocket from "ws";
-import { AGENT, expect, test } from "./fixtures";
+import { ADMIN, AGENT, demoConfig, expect, Shopper, test } from "./fixtures";
 
 // ---------------------------------------------------------------------------
 // Console helpers
 
-async function signIn(page: Page, url: string): Promise<void> {
+async function signIn(page: Page, url: string, account: { email: string; password: string } = AGENT): Promise<void> {
   await page.goto(`${url}/console`);
-  await page.getByRole("textbox", { name: "Email" }).fill(AGENT.email);
-  await page.getByRole("textbox", { name: "Password" }).fill(AGENT.password);
+  await page.getByRole("textbox", { name: "Email" }).fill(account.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("status", { name: "Connection status" })).toHaveText(/^Connected/);
 }
@@ -173,4 +174,132 @@ test("an offline ticket is answered from the Tickets tab", async ({ page, server
     (f) => (f["type"] === "ticket" && f["status"] === "answered") || (f["type"] === "message" && f["author"] === "agent" && f["text"] === answer),
     "the ticket's answer",
   );
+});
+
+// ---------------------------------------------------------------------------
+// Webhooks tab (admins only)
+
+/** A webhook receiver: /hook answers 200, /fail answers 500; it records each event it got. */
+interface Receiver {
+  url: string;
+  events: { path: string; event: string }[];
+  close: () => Promise<void>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const events: Receiver["events"] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      events.push({ path: req.url ?? "", event: String(req.headers["x-parley-event"] ?? "") });
+      res.writeHead(req.url === "/fail" ? 500 : 200, { "Content-Type": "text/plain" });
+      res.end(req.url === "/fail" ? "nope" : "ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// A fresh shop per test whose config sends every webhook event to two receivers.
+const hookTest = test.extend<{ receiver: Receiver }>({
+  // eslint-disable-next-line no-empty-pattern
+  receiver: async ({}, use) => {
+    const r = await startReceiver();
+    await use(r);
+    await r.close();
+  },
+  configPatch: async ({ receiver }, use) => {
+    const integrations = demoConfig()["integrations"] as Record<string, unknown>;
+    await use({
+      integrations: {
+        ...integrations,
+        webhooks: [
+          { url: `${receiver.url}/hook`, secret: "s" },
+          { url: `${receiver.url}/fail`, secret: "s" },
+        ],
+      },
+    });
+  },
+});
+
+hookTest("an admin sees the webhook delivery log; an agent has no Webhooks tab", async ({ page, shop, receiver }) => {
+  // A plain agent: no Webhooks tab, before or after a reload.
+  await signIn(page, shop.url);
+  await expect(page.getByRole("tab", { name: /Tickets/ })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "Webhooks" })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole("status", { name: "Connection status" })).toHaveText(/^Connected/);
+  await expect(page.getByRole("tab", { name: "Webhooks" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+
+  // The admin: nothing happened yet, so the empty state shows.
+  await signIn(page, shop.url, ADMIN);
+  const tab = page.getByRole("tab", { name: "Webhooks" });
+  await tab.click();
+  await expect(tab).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByText("No webhook events yet")).toBeVisible();
+  const table = page.getByRole("table", { name: "Webhook deliveries" });
+  await expect(table).toBeHidden();
+
+  // A shopper arrives: conversation.started goes to both receivers.
+  const s = await Shopper.connect(shop.url);
+  try {
+    s.send({ type: "hello", token: null, last_id: 0, locale: "en" });
+    await s.waitFor((f) => f["type"] === "welcome", "welcome");
+  } finally {
+    s.close();
+  }
+
+  const refresh = page.getByRole("button", { name: "Refresh" });
+  const rows = table.getByRole("row").filter({ hasText: "conversation.started" });
+  const delivered = rows.filter({ hasText: `${receiver.url}/hook` });
+  const failing = rows.filter({ hasText: `${receiver.url}/fail` });
+  await expect(async () => {
+    await refresh.click();
+    await expect(delivered).toHaveCount(1, { timeout: 1_000 });
+    await expect(delivered.getByRole("cell").nth(1)).toHaveText("delivered", { timeout: 1_000 });
+    await expect(failing.getByRole("cell").nth(3)).toHaveText("HTTP 500", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+
+  // The columns, in order: Event, Receiver, State, Attempts, Last result, Time.
+  await expect(table.getByRole("columnheader")).toHaveText(["Event", "Receiver", "State", "Attempts", "Last result", "Time"]);
+  await expect(delivered.getByRole("rowheader")).toContainText("conversation.started");
+  const ok = delivered.getByRole("cell");
+  await expect(ok.nth(0)).toHaveText(`${receiver.url}/hook`);
+  await expect(ok.nth(2)).toHaveText("1");
+  await expect(ok.nth(3)).toHaveText("HTTP 200");
+  await expect(ok.nth(4)).toContainText("Created");
+  await expect(ok.nth(4)).not.toContainText("Next attempt");
+  // The failing receiver is retried: still pending, with its next attempt shown.
+  await expect(failing.getByRole("cell").nth(1)).toHaveText("pending");
+  await expect(failing.getByRole("cell").nth(4)).toContainText("Next attempt");
+  await expect(page.getByText("No webhook events yet")).toBeHidden();
+  expect(receiver.events).toContainEqual({ path: "/hook", event: "conversation.started" });
+
+  // Arrow keys move between the three tabs.
+  await tab.focus();
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByRole("tab", { name: "Conversations" })).toHaveAttribute("aria-selected", "true");
+  await page.keyboard.press("ArrowLeft");
+  await expect(tab).toHaveAttribute("aria-selected", "true");
+  await expect(tab).toBeFocused();
+
+  // Signing out and back in as a plain agent drops the tab and its panel.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, shop.url);
+  await expect(page.getByRole("tab", { name: "Webhooks" })).toHaveCount(0);
+  await expect(page.getByRole("tab", { name: "Conversations" })).toHaveAttribute("aria-selected", "true");
+  await expect(table).toBeHidden();
+  const res = await page.request.get(`${shop.url}/api/webhooks/deliveries?limit=200`);
+  expect(res.status()).toBe(403);
 });

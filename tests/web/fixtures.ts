@@ -77,9 +77,10 @@ export function demoConfig(): Record<string, unknown> {
  * admin accounts added the way an operator adds them (`parley agents add`,
  * password on stdin).
  */
-function prepareShop(data: string): string {
+function prepareShop(data: string, patch: ConfigPatch = {}): string {
   const config = demoConfig();
   delete config["business_hours"];
+  Object.assign(config, patch);
   const file = path.join(data, "shop.json");
   fs.writeFileSync(file, JSON.stringify(config));
   const accounts: [typeof AGENT, string, string][] = [
@@ -142,8 +143,11 @@ async function stop(proc: ChildProcess): Promise<void> {
  */
 export type PageVariants = Record<string, [string, string][]>;
 
+/** Top-level keys of the test shop's config to replace (e.g. `proactive`), set with `test.use({ configPatch })`. */
+export type ConfigPatch = Record<string, unknown>;
+
 /** Starts a test shop on a free port with a fresh data directory; `use` it; stops and cleans up. */
-async function withShop(use: (s: Server) => Promise<void>, variants: PageVariants = {}): Promise<void> {
+async function withShop(use: (s: Server) => Promise<void>, variants: PageVariants = {}, patch: ConfigPatch = {}): Promise<void> {
   if (!fs.existsSync(PARLEY)) throw new Error(`${PARLEY} is missing: build it first (scripts/build.sh)`);
   const port = await freePort();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), "parley-web-"));
@@ -164,7 +168,7 @@ async function withShop(use: (s: Server) => Promise<void>, variants: PageVariant
         fs.writeFileSync(path.join(www, name), html);
       }
     }
-    running = await start(port, data, prepareShop(data), www);
+    running = await start(port, data, prepareShop(data, patch), www);
     await use({ url, output: running.log });
   } finally {
     if (running) await stop(running.proc);
@@ -434,15 +438,17 @@ export class Shopper {
 // server: one `parley serve` per worker (the console tests share it).
 // shop:   one fresh `parley serve` per test (the widget tests: no state, rate-limit
 //         budget or signed-in agent carries over from one test to the next);
-//         with `test.use({ pageVariants })` it also serves edited copies of the demo page.
+//         with `test.use({ pageVariants })` it also serves edited copies of the demo page,
+//         with `test.use({ configPatch })` its config has those top-level keys replaced.
 // tap:    a NetTap in front of `shop`.
 // shopper: scripted shoppers on `server`.
 
 export const test = base.extend<
-  { shopper: ShopperFactory; shop: Server; tap: NetTap; pageVariants: PageVariants },
+  { shopper: ShopperFactory; shop: Server; tap: NetTap; pageVariants: PageVariants; configPatch: ConfigPatch },
   { server: Server }
 >({
   pageVariants: [{}, { option: true }],
+  configPatch: [{}, { option: true }],
   server: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -450,7 +456,7 @@ export const test = base.extend<
     },
     { scope: "worker" },
   ],
-  shop: async ({ pageVariants }, use, testInfo) => {
+  shop: async ({ pageVariants, configPatch }, use, testInfo) => {
     await withShop(async (s) => {
       try {
         await use(s);
@@ -459,7 +465,7 @@ export const test = base.extend<
           await testInfo.attach("parley-serve.log", { body: s.output(), contentType: "text/plain" });
         }
       }
-    }, pageVariants);
+    }, pageVariants, configPatch);
   },
   tap: async ({ shop }, use, testInfo) => {
     const tap = await NetTap.start(shop.url);

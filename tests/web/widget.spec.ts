@@ -259,11 +259,23 @@ test("FAQs in English and Chinese are answered in the page, with no network roun
   await expect(w.bot.filter({ hasText: SHIPPING_ZH })).toHaveCount(1);
 });
 
-test("the order-status flow asks for the order number and the email", async ({ page, shop }) => {
+test("the order-status flow looks the order up in the demo shop's backend", async ({ page, shop }) => {
   const w = await openWidget(page, shop.url);
   await ask(w, "where is my order", /order number/i);
   await ask(w, "1001", /email address/i);
-  await ask(w, "a@b.com", /order 1001/);
+  // The in-page core asks; the server looks it up in the shop's system.
+  await ask(w, "alex@example.com", /Looking up order 1001/);
+  const result = w.bot.filter({ hasText: /Order 1001 is shipped/ });
+  await expect(result).toHaveCount(1);
+  await expect(result).toContainText("DHL");
+  const track = w.dialog.getByRole("link", { name: "Track parcel" });
+  await expect(track).toHaveAttribute("href", /^https:\/\/www\.dhl\.com\/track\?id=/);
+  await expect(track).toHaveAttribute("rel", /noopener/);
+  // Someone else's email: refused like an unknown order, with a way to a person.
+  await ask(w, "where is my order", /order number/i);
+  await ask(w, "1001", /email address/i);
+  await ask(w, "eve@example.com", /couldn't find order 1001/);
+  await expect(w.dialog.getByRole("button", { name: "Talk to a person" }).last()).toBeVisible();
 });
 
 test("a handoff reaches /console and the agent's reply reaches the shopper", async ({ page, shop, browser }) => {
