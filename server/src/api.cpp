@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "analytics.hpp"
 #include "demo_orders.hpp"
 #include "shop_endpoint.hpp"
 
@@ -208,46 +209,140 @@ http_response static_response(hub& h, const http_request& req) {
     return res;
 }
 
-json analytics(hub& h, std::int64_t from, std::int64_t to) {
-    conversation_filter f;
-    f.since = from;
-    f.until = to;
-    f.limit = 1000000;
-    const auto list = h.db().list_conversations(f);
-    std::int64_t total = list.size(), handed = 0, bot_only = 0, closed = 0, rated = 0;
-    double csat_sum = 0;
-    std::map<std::string, std::int64_t> reasons, intents;
-    std::map<int, std::int64_t> csat;
-    for (const auto& c : list) {
-        if (c.queued_at > 0) {
-            ++handed;
-            ++reasons[c.handoff_reason];
-        } else {
-            ++bot_only;
+// A config the merchant sent, as the JSON text to validate and store.
+std::string config_text(const json& body) {
+    if (!body.is_object()) throw http_failure{400, "expected the config as a JSON object"};
+    return dump(body);
+}
+
+http_response config_refused(const http_request& req, const parley::config_error& e) {
+    return json_response(req, 400,
+                         json{{"error", e.what()}, {"path", e.path()}, {"expected", e.expected()}});
+}
+
+json version_json(const config_version_record& v, std::int64_t current) {
+    return json{{"version", v.version},
+                {"published_at", v.published_at},
+                {"published_by", v.published_by},
+                {"note", v.note},
+                {"source", v.source},
+                {"current", v.version == current}};
+}
+
+// /api/config…: the merchant's published config, its versions, validation,
+// publishing, rollback and the "test your bot" box (admins only).
+http_response config_api(hub& h, const http_request& req, const target& t) {
+    const auto& p = t.parts;
+    const auto method = req.method();
+    auto& db = h.db();
+    if (p.size() == 2 && method == http::verb::get) {
+        require_agent(h, req, true);
+        const auto shop = h.shop();
+        json out{{"config", json::parse(shop->json)}, {"version", shop->version}};
+        if (auto v = db.find_config_version(shop->version)) {
+            out["published_at"] = v->published_at;
+            out["published_by"] = v->published_by;
+            out["note"] = v->note;
         }
-        if (!c.intent.empty()) ++intents[c.intent];
-        if (c.status == conversation_status::closed) ++closed;
-        if (c.csat_score > 0) {
-            ++rated;
-            csat_sum += c.csat_score;
-            ++csat[c.csat_score];
+        return json_response(req, 200, out);
+    }
+    const auto who = require_agent(h, req, true);  // + CSRF for POST/PUT
+    const std::string action = p.size() >= 3 ? p[2] : "";
+    if ((p.size() == 2 && method == http::verb::put) ||
+        (action == "publish" && p.size() == 3 && method == http::verb::post)) {
+        const json body = parse_body(req);
+        json cfg = body;
+        std::string note;
+        if (action == "publish") {
+            only_fields(body, {"config", "note"});
+            if (!body.contains("config")) throw http_failure{400, "'config' is required"};
+            cfg = body["config"];
+            note = body.contains("note") ? body_string(body, "note", 500) : "";
+        }
+        try {
+            const auto v = h.publish_config(config_text(cfg), who.agent.email, note, "admin");
+            return json_response(req, 200, json{{"version", v.version}});
+        } catch (const parley::config_error& e) {
+            return config_refused(req, e);
         }
     }
-    json dist = json::object();
-    for (int s = 1; s <= 5; ++s) dist[std::to_string(s)] = csat[s];
-    return json{{"from", from},
-                {"to", to},
-                {"conversations", total},
-                {"handed_off", handed},
-                {"bot_only", bot_only},
-                {"closed", closed},
-                {"handoff_rate", total ? double(handed) / total : 0.0},
-                {"deflection_rate", total ? double(bot_only) / total : 0.0},
-                {"handoff_reasons", reasons},
-                {"intents", intents},
-                {"csat_count", rated},
-                {"csat_average", rated ? csat_sum / rated : 0.0},
-                {"csat_distribution", dist}};
+    if (action == "validate" && p.size() == 3 && method == http::verb::post) {
+        try {
+            parley::parse_config(config_text(parse_body(req)));
+            return json_response(req, 200, json{{"ok", true}});
+        } catch (const parley::config_error& e) {
+            return config_refused(req, e);
+        }
+    }
+    if (action == "versions" && p.size() == 3 && method == http::verb::get) {
+        json list = json::array();
+        const auto current = h.shop()->version;
+        for (const auto& v : db.list_config_versions(static_cast<std::size_t>(
+                 std::clamp<std::int64_t>(query_int(t, "limit", 100), 1, 1000))))
+            list.push_back(version_json(v, current));
+        return json_response(req, 200, json{{"versions", list}});
+    }
+    if (action == "versions" && p.size() == 4 && method == http::verb::get) {
+        std::int64_t n = 0;
+        auto [ptr, ec] = std::from_chars(p[3].data(), p[3].data() + p[3].size(), n);
+        if (ec != std::errc() || ptr != p[3].data() + p[3].size())
+            throw http_failure{400, "the version must be a number"};
+        auto v = db.find_config_version(n);
+        if (!v) throw http_failure{404, "no such version"};
+        json out = version_json(*v, h.shop()->version);
+        out["config"] = json::parse(v->config);
+        return json_response(req, 200, out);
+    }
+    if (action == "rollback" && p.size() == 3 && method == http::verb::post) {
+        const json body = parse_body(req);
+        only_fields(body, {"version"});
+        if (!body.contains("version") || !body["version"].is_number_integer())
+            throw http_failure{400, "'version' must be a version number"};
+        const auto n = body["version"].get<std::int64_t>();
+        auto v = db.find_config_version(n);
+        if (!v) throw http_failure{404, "no such version"};
+        const auto published =
+            h.publish_config(v->config, who.agent.email, "rollback to version " + std::to_string(n),
+                             "rollback:" + std::to_string(n));
+        return json_response(req, 200, json{{"version", published.version}});
+    }
+    if (action == "try" && p.size() == 3 && method == http::verb::post) {
+        const json body = parse_body(req);
+        only_fields(body, {"config", "questions"});
+        if (!body.contains("questions") || !body["questions"].is_array() ||
+            body["questions"].size() > 500)
+            throw http_failure{400, "'questions' must be an array of at most 500 strings"};
+        std::shared_ptr<const shop_runtime> current = h.shop();
+        std::optional<parley::dialog_engine> draft;
+        if (body.contains("config") && !body["config"].is_null()) {
+            try {
+                draft.emplace(parley::parse_config(config_text(body["config"])));
+            } catch (const parley::config_error& e) {
+                return config_refused(req, e);
+            }
+        }
+        const parley::dialog_engine& engine = draft ? *draft : current->engine;
+        json results = json::array();
+        for (const auto& q : body["questions"]) {
+            if (!q.is_string()) throw http_failure{400, "'questions' must be strings"};
+            const std::string text = utf8::sanitize(q.get<std::string>().substr(0, 4000));
+            parley::session s;  // every question on its own, like a new shopper
+            const auto r = engine.respond(s, text);
+            json candidates = json::array();
+            if (r.kind == parley::reply_kind::clarify)
+                for (const auto& c : r.quick_replies) candidates.push_back(c.label);
+            results.push_back(json{{"question", text},
+                                   {"kind", parley::reply_kind_name(r.kind)},
+                                   {"item_id", r.item_id},
+                                   {"confidence", r.confidence},
+                                   {"text", r.text},
+                                   {"lang", parley::language_code(r.lang)},
+                                   {"handoff", parley::handoff_reason_name(r.handoff)},
+                                   {"candidates", candidates}});
+        }
+        return json_response(req, 200, json{{"results", results}});
+    }
+    throw http_failure{404, "no such config endpoint"};
 }
 
 http_response api(hub& h, const http_request& req, const std::string& ip, const target& t) {
@@ -300,14 +395,7 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         return json_response(
             req, 200, json{{"agent", agent_json(who.agent)}, {"csrf", who.session.csrf_token}});
     }
-    if (what == "config" && p.size() == 2) {
-        if (method != http::verb::get) throw http_failure{405, "use GET (publishing is /admin)"};
-        require_agent(h, req, true);
-        auto res = json_response(req, 200, json::object());
-        res.body() = h.shop()->json;
-        res.prepare_payload();
-        return res;
-    }
+    if (what == "config") return config_api(h, req, t);
     if (what == "shop-config" && p.size() == 2) {
         // What the widget's in-page core needs: the published config minus
         // server-only secrets. Public (FAQs are public anyway), cacheable for
@@ -428,7 +516,20 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
     if (what == "analytics" && p.size() == 2 && method == http::verb::get) {
         require_agent(h, req, true);
         const auto to = query_int(t, "to", 0);
-        return json_response(req, 200, analytics(h, query_int(t, "from", 0), to));
+        return json_response(req, 200, analytics_report(h.db(), query_int(t, "from", 0), to));
+    }
+    if (what == "analytics.csv" && p.size() == 2 && method == http::verb::get) {
+        require_agent(h, req, true);
+        const auto report =
+            analytics_report(h.db(), query_int(t, "from", 0), query_int(t, "to", 0));
+        http_response res{http::status::ok, req.version()};
+        res.set(http::field::content_type, "text/csv; charset=utf-8");
+        res.set(http::field::content_disposition, "attachment; filename=\"parley-analytics.csv\"");
+        res.set(http::field::cache_control, "no-store");
+        res.keep_alive(req.keep_alive());
+        res.body() = analytics_csv(report);
+        res.prepare_payload();
+        return res;
     }
     if (what == "shopper" && p.size() == 2 && method == http::verb::delete_) {
         std::vector<std::string> ids;

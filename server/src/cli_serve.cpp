@@ -146,10 +146,41 @@ int run_serve(const std::vector<std::string>& args) {
         return 2;
     }
     if (s.demo) seed_demo(*db);
+
+    // The config file (or the bundled demo) is published as a version when it
+    // is new or changed since it was last read; otherwise what the merchant
+    // published last in /admin stays current across restarts.
+    const std::string source = "file:" + sha256_hex(config_json);
+    auto from_file = db->latest_config_from("file:");
+    if (!from_file || from_file->source != source) {
+        config_version_record v;
+        v.config = config_json;
+        v.published_at = now_ms();
+        v.published_by = "startup";
+        v.note = s.demo ? "the bundled demo shop" : "read from " + s.config_path;
+        v.source = source;
+        db->add_config_version(v);
+    }
+    const auto current = db->latest_config_version();
+    if (current && current->config != config_json) {
+        try {
+            auto published = parse_config(current->config);
+            check_timezone(published.hours);
+            cfg = std::move(published);
+            config_json = current->config;
+        } catch (const std::exception& e) {
+            // Cannot happen for versions published through the API; be loud if it does.
+            std::fprintf(
+                stderr,
+                "parley serve: published config version %lld is unusable (%s); using the file\n",
+                static_cast<long long>(current->version), e.what());
+        }
+    }
     if (cfg.integrations.demo_orders) db->seed_demo_orders(demo_order_catalog(now_ms()));
 
     net::io_context ioc(static_cast<int>(threads));
-    auto shop = std::make_shared<const shop_runtime>(config_json, std::move(cfg));
+    auto shop = std::make_shared<const shop_runtime>(config_json, std::move(cfg),
+                                                     current ? current->version : 0);
     auto h = std::make_shared<hub>(ioc, s, log, std::move(db), std::move(bus), shop);
     auto address = net::ip::make_address(s.host);
     auto l = std::make_shared<listener>(ioc, net::ip::tcp::endpoint(address, s.port), h);

@@ -14,6 +14,9 @@ namespace http = beast::http;
 
 namespace {
 constexpr std::size_t max_body_bytes = 64 * 1024;
+// A merchant's whole config (thousands of FAQs) goes to /api/config…, and
+// only there, by a signed-in admin.
+constexpr std::size_t max_config_body_bytes = 4 * 1024 * 1024;
 constexpr std::size_t max_header_bytes = 16 * 1024;
 }  // namespace
 
@@ -31,9 +34,24 @@ void http_session::run() {
 
 void http_session::do_read() {
     parser_.emplace();
-    parser_->body_limit(max_body_bytes);
+    // Beast checks Content-Length against the limit while parsing the
+    // header, so the larger limit is set first and narrowed in on_header.
+    parser_->body_limit(max_config_body_bytes);
     parser_->header_limit(max_header_bytes);
     stream_.expires_after(std::chrono::seconds(30));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec) return on_read(ec, bytes);
+    const auto target = parser_->get().target();
+    if (target.rfind("/api/config", 0) != 0) {
+        const auto length = parser_->content_length();
+        if (length && *length > max_body_bytes) return on_read(http::error::body_limit, bytes);
+        parser_->body_limit(max_body_bytes);  // chunked bodies stop at the limit while read
+    }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -43,7 +61,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
         http_request req;
         req.version(11);
-        auto res = error_response(req, 413, "request body larger than 64 KiB");
+        auto res = error_response(req, 413, "request body too large (64 KiB; a config 4 MiB)");
         res.keep_alive(false);
         return do_write(std::move(res));
     }

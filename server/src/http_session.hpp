@@ -20,6 +20,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   private:
     void do_read();
+    void on_header(boost::beast::error_code ec, std::size_t bytes);
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void do_write(http_response res);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);

@@ -35,8 +35,8 @@ static_files load_pages(const std::string& dir, logger& log) {
 }
 }  // namespace
 
-shop_runtime::shop_runtime(std::string j, parley::config cfg)
-    : json(std::move(j)), engine(std::move(cfg)) {
+shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v)
+    : json(std::move(j)), engine(std::move(cfg)), version(v) {
     nlohmann::json pub = nlohmann::json::parse(json);
     pub.erase("identity_secret");
     pub.erase("integrations");  // endpoint secrets, webhook keys: server-only
@@ -120,6 +120,42 @@ std::shared_ptr<const shop_runtime> hub::shop() const {
 void hub::publish_shop(std::shared_ptr<const shop_runtime> shop) {
     std::lock_guard lock(shop_mutex_);
     shop_ = std::move(shop);
+}
+
+config_version_record hub::publish_config(const std::string& config_text, const std::string& by,
+                                          const std::string& note, const std::string& source) {
+    auto cfg = parley::parse_config(config_text);  // refuses a bad config before storing it
+    config_version_record v;
+    v.config = config_text;
+    v.published_at = now_ms();
+    v.published_by = by;
+    v.note = note;
+    v.source = source;
+    v = db_->add_config_version(v);
+    {
+        auto runtime = std::make_shared<const shop_runtime>(config_text, std::move(cfg), v.version);
+        std::lock_guard lock(shop_mutex_);
+        if (!shop_ || shop_->version < v.version) shop_ = std::move(runtime);
+    }
+    log_.info("config_published", {{"version", v.version}, {"by", by}, {"source", source}});
+    metrics_.counter("parley_config_publishes_total", "Config versions published").inc();
+    if (!single_node_) bus_->publish(dump(json{{"e", "config"}, {"v", v.version}}));
+    return v;
+}
+
+void hub::apply_config_version(std::int64_t version) {
+    if (shop()->version >= version) return;
+    try {
+        auto v = db_->find_config_version(version);
+        if (!v) return;
+        auto runtime = std::make_shared<const shop_runtime>(
+            v->config, parley::parse_config(v->config), version);
+        std::lock_guard lock(shop_mutex_);
+        if (shop_->version < version) shop_ = std::move(runtime);
+        log_.info("config_applied", {{"version", version}});
+    } catch (const std::exception& e) {
+        log_.error("config_apply_failed", {{"version", version}, {"error", e.what()}});
+    }
 }
 
 bool hub::allow_connect(const std::string& ip) {
@@ -226,6 +262,8 @@ void hub::on_bus(const std::string& payload) {
             // Events sent while the bus was down are lost: every socket
             // re-reads what it may have missed from the store.
             log_.warn("bus_reconnected", {});
+            // A config published meanwhile is applied too.
+            if (auto latest = db_->latest_config_version()) apply_config_version(latest->version);
             ev->kind = "resync";
             dispatch(ev);
             return;
@@ -250,6 +288,10 @@ void hub::on_bus(const std::string& payload) {
 }
 
 void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
+    if (ev->kind == "config") {
+        apply_config_version(ev->body.value("v", std::int64_t{0}));
+        return;
+    }
     if (ev->kind == "presence") {
         std::lock_guard lock(presence_mutex_);
         presence_[ev->body.value("node", "")] = {ev->body.value("agents", 0), now_ms()};

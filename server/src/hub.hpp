@@ -62,7 +62,8 @@ struct shop_runtime {
     std::string public_brotli;
     std::string public_gzip;
     std::string public_etag;
-    shop_runtime(std::string j, parley::config cfg);
+    std::int64_t version = 0;  // the published config version (0: not from the store)
+    shop_runtime(std::string j, parley::config cfg, std::int64_t version = 0);
     const parley::config& cfg() const { return engine.settings(); }
 };
 
@@ -109,6 +110,13 @@ class hub : public std::enable_shared_from_this<hub> {
 
     std::shared_ptr<const shop_runtime> shop() const;
     void publish_shop(std::shared_ptr<const shop_runtime> shop);
+    // Publishes a merchant config as the next version: validated (throws
+    // parley::config_error naming the field), stored, applied on this node and
+    // announced so every node applies it; widgets get it on their next load.
+    config_version_record publish_config(const std::string& config_text, const std::string& by,
+                                         const std::string& note, const std::string& source);
+    // Applies a stored version if it is newer than the one running here.
+    void apply_config_version(std::int64_t version);
 
     // Rate limits (PROTOCOL.md "Limits").
     bool allow_connect(const std::string& ip);

@@ -138,6 +138,17 @@ CREATE TABLE demo_orders (
     updated_at BIGINT NOT NULL
 );
 )sql",
+    // 3: published config versions (issue 6)
+    R"sql(
+CREATE TABLE config_versions (
+    version BIGINT PRIMARY KEY,
+    config TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    published_by TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 // The connection broke (server restart, network): the pool resets the
@@ -344,6 +355,10 @@ outbox_record read_outbox(const result& q, int i) {
     r.last_status = static_cast<int>(q.i64(i, 10));
     r.last_error = q.text(i, 11);
     return r;
+}
+
+config_version_record read_config_version(const result& q, int i) {
+    return {q.i64(i, 0), q.text(i, 1), q.i64(i, 2), q.text(i, 3), q.text(i, 4), q.text(i, 5)};
 }
 
 demo_order_record read_demo_order(const result& q, int i) {
@@ -769,6 +784,53 @@ class postgres_store final : public store {
                 .i64(0, 0);
         });
         return {id, std::string(title), std::string(text)};
+    }
+
+    // --- config versions ---------------------------------------------------
+    config_version_record add_config_version(const config_version_record& v) override {
+        // The table lock makes MAX()+1 safe when two nodes publish at once.
+        const auto version = with_conn([&](PGconn* c) {
+            transaction tx(c);
+            exec(c, "LOCK TABLE config_versions IN EXCLUSIVE MODE");
+            const auto n = exec(c,
+                                "INSERT INTO config_versions (version, config, published_at, "
+                                "published_by, note, source) SELECT COALESCE(MAX(version), 0) + 1, "
+                                "$1, $2, $3, $4, $5 FROM config_versions RETURNING version",
+                                params(v.config, v.published_at, v.published_by, v.note, v.source))
+                               .i64(0, 0);
+            tx.commit();
+            return n;
+        });
+        config_version_record out = v;
+        out.version = version;
+        return out;
+    }
+
+    std::optional<config_version_record> latest_config_version() override {
+        return one<config_version_record>(std::string("SELECT ") + config_version_columns +
+                                              " FROM config_versions ORDER BY version DESC LIMIT 1",
+                                          params(), read_config_version);
+    }
+
+    std::optional<config_version_record> find_config_version(std::int64_t version) override {
+        return one<config_version_record>(std::string("SELECT ") + config_version_columns +
+                                              " FROM config_versions WHERE version = $1",
+                                          params(version), read_config_version);
+    }
+
+    std::optional<config_version_record> latest_config_from(std::string_view prefix) override {
+        return one<config_version_record>(
+            std::string("SELECT ") + config_version_columns +
+                " FROM config_versions WHERE left(source, length($1)) = $1 "
+                "ORDER BY version DESC LIMIT 1",
+            params(prefix), read_config_version);
+    }
+
+    std::vector<config_version_record> list_config_versions(std::size_t limit) override {
+        return all<config_version_record>(
+            "SELECT version, '', published_at, published_by, note, source FROM config_versions "
+            "ORDER BY version DESC LIMIT $1",
+            params(clamp_limit(limit)), read_config_version);
     }
 
     // --- webhook outbox ----------------------------------------------------

@@ -131,6 +131,17 @@ CREATE TABLE demo_orders (
     updated_at INTEGER NOT NULL
 );
 )sql",
+    // 3: published config versions (issue 6)
+    R"sql(
+CREATE TABLE config_versions (
+    version INTEGER PRIMARY KEY,
+    config TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 using param = std::variant<std::string, std::int64_t>;
@@ -601,6 +612,50 @@ class sqlite_store final : public store {
         return {q.i64(0), std::string(title), std::string(text)};
     }
 
+    // --- config versions ---------------------------------------------------
+    config_version_record add_config_version(const config_version_record& v) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "INSERT INTO config_versions (version, config, published_at, published_by, note, "
+                "source) SELECT COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ? FROM config_versions "
+                "RETURNING version");
+        q.bind(v.config, v.published_at, v.published_by, v.note, v.source);
+        if (!q.step()) throw store_error("add_config_version: no version returned");
+        config_version_record out = v;
+        out.version = q.i64(0);
+        return out;
+    }
+
+    std::optional<config_version_record> latest_config_version() override {
+        return one_config(std::string("SELECT ") + config_version_columns +
+                              " FROM config_versions ORDER BY version DESC LIMIT 1",
+                          {});
+    }
+
+    std::optional<config_version_record> find_config_version(std::int64_t version) override {
+        return one_config(std::string("SELECT ") + config_version_columns +
+                              " FROM config_versions WHERE version = ?",
+                          version);
+    }
+
+    std::optional<config_version_record> latest_config_from(std::string_view prefix) override {
+        return one_config(std::string("SELECT ") + config_version_columns +
+                              " FROM config_versions WHERE substr(source, 1, length(?1)) = ?1 "
+                              "ORDER BY version DESC LIMIT 1",
+                          std::string(prefix));
+    }
+
+    std::vector<config_version_record> list_config_versions(std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        query q(*this,
+                "SELECT version, '', published_at, published_by, note, source FROM config_versions "
+                "ORDER BY version DESC LIMIT ?");
+        q.bind(clamp_limit(limit));
+        std::vector<config_version_record> out;
+        while (q.step()) out.push_back(read_config_version(q));
+        return out;
+    }
+
     // --- webhook outbox ----------------------------------------------------
     void add_outbox(const std::vector<outbox_record>& events) override {
         if (events.empty()) return;
@@ -938,6 +993,20 @@ class sqlite_store final : public store {
         r.answered_by = q.text(9);
         r.answered_at = q.i64(10);
         return r;
+    }
+
+    static config_version_record read_config_version(query& q) {
+        return {q.i64(0), q.text(1), q.i64(2), q.text(3), q.text(4), q.text(5)};
+    }
+
+    std::optional<config_version_record> one_config(
+        const std::string& sql, std::variant<std::monostate, std::int64_t, std::string> arg) {
+        std::lock_guard lock(mu_);
+        query q(*this, sql);
+        if (auto* i = std::get_if<std::int64_t>(&arg)) q.bind(*i);
+        if (auto* t = std::get_if<std::string>(&arg)) q.bind(*t);
+        if (!q.step()) return std::nullopt;
+        return read_config_version(q);
     }
 
     static outbox_record read_outbox(query& q) {

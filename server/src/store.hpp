@@ -177,6 +177,19 @@ struct demo_order_record {
     std::int64_t updated_at = 0;
 };
 
+// One published merchant config. Versions are never changed or deleted:
+// publishing and rolling back both add one.
+struct config_version_record {
+    std::int64_t version = 0;  // 1, 2, 3… assigned by the store
+    std::string config;        // the JSON text as published
+    std::int64_t published_at = 0;
+    std::string published_by;  // admin email, or "startup" for the --config file
+    std::string note;
+    // Where it came from: "admin", "rollback:<n>", or "file:<sha256>" for a
+    // config file read at startup (published again only when the file changes).
+    std::string source;
+};
+
 class store {
   public:
     virtual ~store() = default;
@@ -262,6 +275,17 @@ class store {
     // --- canned replies --------------------------------------------------
     virtual std::vector<canned_reply> list_canned() = 0;
     virtual canned_reply add_canned(std::string_view title, std::string_view text) = 0;
+
+    // --- config versions ---------------------------------------------------
+    // Stores the next version number atomically (two nodes publishing at once
+    // get two versions).
+    virtual config_version_record add_config_version(const config_version_record& v) = 0;
+    virtual std::optional<config_version_record> latest_config_version() = 0;
+    virtual std::optional<config_version_record> find_config_version(std::int64_t version) = 0;
+    // The newest version whose source starts with `prefix` ("file:").
+    virtual std::optional<config_version_record> latest_config_from(std::string_view prefix) = 0;
+    // Newest first, without the config text.
+    virtual std::vector<config_version_record> list_config_versions(std::size_t limit = 100) = 0;
 
     // --- webhook outbox ----------------------------------------------------
     virtual void add_outbox(const std::vector<outbox_record>& events) = 0;  // ids assigned

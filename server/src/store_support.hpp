@@ -43,6 +43,9 @@ inline constexpr const char* ticket_columns =
     "id, conversation_id, user_id, email, message, status, created_at, due_at, answer, "
     "answered_by, answered_at";
 
+inline constexpr const char* config_version_columns =
+    "version, config, published_at, published_by, note, source";
+
 inline constexpr const char* outbox_columns =
     "id, event_id, event, url, payload, state, attempts, created_at, next_attempt_at, "
     "delivered_at, last_status, last_error";

@@ -860,3 +860,38 @@ STORE_TEST("demo orders: seeded once, saved, found by number", check_demo_orders
     CHECK(s->find_demo_order("1002")->document == R"({"status":"cancelled"})");
     CHECK_FALSE(s->find_demo_order("9999"));
 }
+
+STORE_TEST("config versions: numbered, never overwritten, found by source", check_config_versions) {
+    auto s = b.open();
+    CHECK_FALSE(s->latest_config_version());
+    auto v1 = s->add_config_version({0, R"({"a":1})", 100, "startup", "", "file:abc"});
+    auto v2 = s->add_config_version({0, R"({"a":2})", 200, "boss@shop.test", "more FAQs", "admin"});
+    CHECK(v1.version == 1);
+    CHECK(v2.version == 2);
+    CHECK(s->latest_config_version()->config == R"({"a":2})");
+    CHECK(s->find_config_version(1)->published_by == "startup");
+    CHECK_FALSE(s->find_config_version(9));
+    CHECK(s->latest_config_from("file:")->version == 1);
+    CHECK_FALSE(s->latest_config_from("rollback:"));
+    const auto list = s->list_config_versions(10);
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].version == 2);
+    CHECK(list[0].note == "more FAQs");
+    CHECK(list[0].config.empty());  // the list leaves the text out
+    // Two publishers at once (two nodes) get distinct versions.
+    auto other = b.open();
+    std::vector<std::int64_t> got(20);
+    std::thread t1([&] {
+        for (int i = 0; i < 10; ++i)
+            got[i] = s->add_config_version({0, "{}", 300, "a", "", "admin"}).version;
+    });
+    std::thread t2([&] {
+        for (int i = 10; i < 20; ++i)
+            got[i] = other->add_config_version({0, "{}", 300, "b", "", "admin"}).version;
+    });
+    t1.join();
+    t2.join();
+    std::sort(got.begin(), got.end());
+    CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());
+    CHECK(s->latest_config_version()->version == 22);
+}
