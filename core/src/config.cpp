@@ -516,88 +516,104 @@ localized_text lt(std::string en, std::string zh) {
 }
 
 const std::map<std::string, localized_text>& default_messages() {
-    static const std::map<std::string, localized_text> messages = {
-        {"greeting", lt("Hi! How can I help you today?", "您好！请问有什么可以帮您？")},
-        {"greeting_reply", lt("Hello! What can I help you with?", "您好！请问有什么可以帮您？")},
-        {"thanks_reply",
-         lt("You're welcome! Anything else I can help with?", "不客气！还有其他可以帮您的吗？")},
-        {"goodbye_reply",
-         lt("Thanks for chatting with us. Have a great day!", "感谢您的咨询，祝您生活愉快！")},
-        {"fallback", lt("Sorry, I'm not sure I understood. Could you rephrase, or would you like "
-                        "to talk to a person?",
-                        "抱歉，我没有理解您的问题。您可以换个说法，或者需要转人工客服吗？")},
-        {"clarify", lt("Did you mean one of these?", "您是想问以下哪个问题？")},
-        {"handoff",
-         lt("I'm connecting you with a member of our team. They'll see our whole conversation.",
-            "正在为您转接人工客服，客服会看到我们之前的全部对话。")},
-        {"handoff_frustration",
-         lt("I'm sorry about the trouble. Let me get a person from our team to help you.",
-            "非常抱歉给您带来不便，我马上为您转接人工客服。")},
-        {"handoff_fallbacks", lt("I'm not able to answer that. Let me connect you with our team.",
-                                 "这个问题我暂时无法回答，正在为您转接人工客服。")},
-        {"handoff_flow_failed", lt("Let me pass this to a member of our team who can sort it out.",
-                                   "我为您转接人工客服来处理这个问题。")},
-        {"flow_cancelled", lt("No problem, I've stopped that. What else can I help with?",
-                              "好的，已取消。还有其他可以帮您的吗？")},
-        {"flow_switched", lt("Sure, let's leave that for now.", "好的，我们先说这个。")},
-        {"invalid_value", lt("Sorry, that doesn't look right.", "抱歉，格式好像不对。")},
-        {"option_other", lt("None of these", "都不是")},
-        {"talk_to_human", lt("Talk to a person", "转人工")},
-        {"offline",
-         lt("Our team isn't available right now. Leave your email and a message and we'll get "
-            "back to you.",
-            "人工客服暂时不在线。请留下您的邮箱和留言，我们会尽快回复您。")},
-        {"ticket_created",
-         lt("Thanks! We've received your message (ticket #{ticket}) and will reply "
-            "by email and here.",
-            "已收到您的留言（工单号 #{ticket}），我们会通过邮件和这里回复您。")},
-        {"agent_joined", lt("{agent} joined the conversation.", "{agent} 已加入对话。")},
-        {"conversation_closed", lt("This conversation was closed. How did we do?",
-                                   "本次对话已结束，请为我们的服务评分。")},
-        {"yes", lt("Yes", "是")},
-        {"no", lt("No", "否")},
-        // Results of flow actions in the shop's system (the server fills them in).
-        {"order_status",
-         lt("Order {order_number} is {status}.", "订单 {order_number} 当前状态：{status}。")},
-        {"order_shipping", lt("It's with {carrier}, tracking number {tracking_number}.",
-                              "承运商 {carrier}，运单号 {tracking_number}。")},
-        {"order_eta",
-         lt("Estimated delivery: {estimated_delivery}.", "预计送达：{estimated_delivery}。")},
-        {"order_delivered",
-         lt("It was delivered on {delivered_at}.", "已于 {delivered_at} 签收。")},
-        {"order_items", lt("Items: {items}.", "商品：{items}。")},
-        {"order_not_found",
-         lt("I couldn't find order {order_number} with that email address. Please check both, or "
-            "talk to a person.",
-            "没有找到与该邮箱匹配的订单 {order_number}。请核对订单号和邮箱，或转人工客服。")},
-        {"order_unavailable",
-         lt("Sorry, I can't reach our order system right now. Please try again in a few minutes, "
-            "or talk to a person.",
-            "抱歉，订单系统暂时无法访问。请稍后再试，或转人工客服。")},
-        {"not_eligible_status",
-         lt("Order {order_number} is {status}, so I can't do that online. A person from our team "
-            "can help.",
-            "订单 {order_number} 当前状态为“{status}”，无法在线办理。人工客服可以帮您处理。")},
-        {"not_eligible_window",
-         lt("Order {order_number} was delivered {days} days ago; returns are accepted within "
-            "{window_days} days. A person from our team can help.",
-            "订单 {order_number} 已签收 {days} 天，超过了 {window_days} "
-            "天的退货期限。人工客服可以帮您处理。")},
-        {"return_created", lt("Your return for order {order_number} is registered (reference "
-                              "{reference}). We'll email you the return label.",
-                              "订单 {order_number} 的退货申请已登记（编号 "
-                              "{reference}），退货标签将发送到您的邮箱。")},
-        {"cancel_done", lt("Order {order_number} is cancelled (reference {reference}). The refund "
-                           "goes back to your original payment method.",
-                           "订单 {order_number} 已取消（编号 {reference}），款项将原路退回。")},
-        {"address_changed", lt("The shipping address of order {order_number} is updated "
-                               "(reference {reference}).",
-                               "订单 {order_number} 的收货地址已更新（编号 {reference}）。")},
-        {"action_ticket", lt("I've passed your request for order {order_number} to our team "
-                             "(ticket #{ticket}); we'll reply by email and here.",
-                             "已将订单 {order_number} 的请求转交给我们的团队（工单号 "
-                             "#{ticket}），我们会通过邮件和这里回复您。")},
+    // A table, not a map literal: one loop builds the map, so the wasm build
+    // carries the texts as data instead of code for each entry.
+    struct line {
+        const char* key;
+        const char* en;
+        const char* zh;
     };
+    static const line lines[] = {
+        {"greeting", "Hi! How can I help you today?", "您好！请问有什么可以帮您？"},
+        {"greeting_reply", "Hello! What can I help you with?", "您好！请问有什么可以帮您？"},
+        {"thanks_reply", "You're welcome! Anything else I can help with?",
+         "不客气！还有其他可以帮您的吗？"},
+        {"goodbye_reply", "Thanks for chatting with us. Have a great day!",
+         "感谢您的咨询，祝您生活愉快！"},
+        {"fallback",
+         "Sorry, I'm not sure I understood. Could you rephrase, or would you like "
+         "to talk to a person?",
+         "抱歉，我没有理解您的问题。您可以换个说法，或者需要转人工客服吗？"},
+        {"clarify", "Did you mean one of these?", "您是想问以下哪个问题？"},
+        {"handoff",
+         "I'm connecting you with a member of our team. They'll see our whole conversation.",
+         "正在为您转接人工客服，客服会看到我们之前的全部对话。"},
+        {"handoff_frustration",
+         "I'm sorry about the trouble. Let me get a person from our team to help you.",
+         "非常抱歉给您带来不便，我马上为您转接人工客服。"},
+        {"handoff_fallbacks", "I'm not able to answer that. Let me connect you with our team.",
+         "这个问题我暂时无法回答，正在为您转接人工客服。"},
+        {"handoff_flow_failed", "Let me pass this to a member of our team who can sort it out.",
+         "我为您转接人工客服来处理这个问题。"},
+        {"flow_cancelled", "No problem, I've stopped that. What else can I help with?",
+         "好的，已取消。还有其他可以帮您的吗？"},
+        {"flow_switched", "Sure, let's leave that for now.", "好的，我们先说这个。"},
+        {"invalid_value", "Sorry, that doesn't look right.", "抱歉，格式好像不对。"},
+        {"option_other", "None of these", "都不是"},
+        {"talk_to_human", "Talk to a person", "转人工"},
+        {"offline",
+         "Our team isn't available right now. Leave your email and a message and we'll get "
+         "back to you.",
+         "人工客服暂时不在线。请留下您的邮箱和留言，我们会尽快回复您。"},
+        {"ticket_created",
+         "Thanks! We've received your message (ticket #{ticket}) and will reply "
+         "by email and here.",
+         "已收到您的留言（工单号 #{ticket}），我们会通过邮件和这里回复您。"},
+        {"agent_joined", "{agent} joined the conversation.", "{agent} 已加入对话。"},
+        {"conversation_closed", "This conversation was closed. How did we do?",
+         "本次对话已结束，请为我们的服务评分。"},
+        {"yes", "Yes", "是"},
+        {"no", "No", "否"},
+        // Results of flow actions in the shop's system (the server fills them in).
+        {"order_status", "Order {order_number} is {status}.",
+         "订单 {order_number} 当前状态：{status}。"},
+        {"order_shipping", "It's with {carrier}, tracking number {tracking_number}.",
+         "承运商 {carrier}，运单号 {tracking_number}。"},
+        {"order_eta", "Estimated delivery: {estimated_delivery}.",
+         "预计送达：{estimated_delivery}。"},
+        {"order_delivered", "It was delivered on {delivered_at}.", "已于 {delivered_at} 签收。"},
+        {"order_items", "Items: {items}.", "商品：{items}。"},
+        {"order_not_found",
+         "I couldn't find order {order_number} with that email address. Please check both, or "
+         "talk to a person.",
+         "没有找到与该邮箱匹配的订单 {order_number}。请核对订单号和邮箱，或转人工客服。"},
+        {"order_unavailable",
+         "Sorry, I can't reach our order system right now. Please try again in a few minutes, "
+         "or talk to a person.",
+         "抱歉，订单系统暂时无法访问。请稍后再试，或转人工客服。"},
+        {"not_eligible_status",
+         "Order {order_number} is {status}, so I can't do that online. A person from our team "
+         "can help.",
+         "订单 {order_number} 当前状态为“{status}”，无法在线办理。人工客服可以帮您处理。"},
+        {"not_eligible_window",
+         "Order {order_number} was delivered {days} days ago; returns are accepted within "
+         "{window_days} days. A person from our team can help.",
+         "订单 {order_number} 已签收 {days} 天，超过了 {window_days} "
+         "天的退货期限。人工客服可以帮您处理。"},
+        {"return_created",
+         "Your return for order {order_number} is registered (reference "
+         "{reference}). We'll email you the return label.",
+         "订单 {order_number} 的退货申请已登记（编号 "
+         "{reference}），退货标签将发送到您的邮箱。"},
+        {"cancel_done",
+         "Order {order_number} is cancelled (reference {reference}). The refund "
+         "goes back to your original payment method.",
+         "订单 {order_number} 已取消（编号 {reference}），款项将原路退回。"},
+        {"address_changed",
+         "The shipping address of order {order_number} is updated "
+         "(reference {reference}).",
+         "订单 {order_number} 的收货地址已更新（编号 {reference}）。"},
+        {"action_ticket",
+         "I've passed your request for order {order_number} to our team "
+         "(ticket #{ticket}); we'll reply by email and here.",
+         "已将订单 {order_number} 的请求转交给我们的团队（工单号 "
+         "#{ticket}），我们会通过邮件和这里回复您。"},
+    };
+    static const std::map<std::string, localized_text> messages = [] {
+        std::map<std::string, localized_text> m;
+        for (const auto& l : lines) m.emplace(l.key, lt(l.en, l.zh));
+        return m;
+    }();
     return messages;
 }
 
