@@ -4,9 +4,11 @@
 #   2. the synthetic scale benchmark (parley_bench_retrieval),
 #   3. `parley eval --json` and the plain-BM25 baseline on every visible
 #      evaluation set in ../shared/data, side by side,
-#   4. the server load benchmark (bench/load/run_load.sh, a few minutes).
+#   4. the server load benchmark (bench/load/run_load.sh, a few minutes),
+#   5. order lookups, webhooks, config publishing (bench/integrations, ~1 min).
+#   The widget benchmarks need Chromium: bench/web/run_web_bench.sh.
 #
-#   bench/run_all.sh [--no-retrieval] [--no-load]
+#   bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations]
 #
 # PARLEY_DATA overrides the data folder (default: ../shared/data from the repo root).
 set -euo pipefail
@@ -17,11 +19,13 @@ build=$root/build
 results=$root/bench/results
 run_retrieval=1
 run_load=1
+run_integrations=1
 for arg in "$@"; do
     case $arg in
         --no-retrieval) run_retrieval=0 ;;
         --no-load) run_load=0 ;;
-        *) echo "usage: bench/run_all.sh [--no-retrieval] [--no-load]" >&2; exit 2 ;;
+        --no-integrations) run_integrations=0 ;;
+        *) echo "usage: bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations]" >&2; exit 2 ;;
     esac
 done
 for tool in cmake ninja jq; do
@@ -142,6 +146,18 @@ if ((run_load)); then
     if [[ -f $results/load.jsonl ]]; then cat "$results/load.jsonl" >>"$raw"; fi
 fi
 
+integrations_md=""
+if ((run_integrations)); then
+    echo "running bench/integrations/integrations.mjs" >&2
+    if int_lines=$(node "$root/bench/integrations/integrations.mjs"); then
+        printf '%s\n' "$int_lines" >>"$raw"
+        integrations_md=$(printf '%s\n' "$int_lines" | sed 's/^/    /')
+    else
+        echo "run_all.sh: the integrations benchmark failed" >&2
+        failed=1
+    fi
+fi
+
 total=$(elapsed "$start")
 report="# Parley benchmarks
 
@@ -174,6 +190,13 @@ if [[ -n $load_md ]]; then
 
 ## Server load (bench/load/run_load.sh)
 $load_md"
+fi
+
+if [[ -n $integrations_md ]]; then
+    report+="
+
+## Integrations and admin (bench/integrations/integrations.mjs)
+$integrations_md"
 fi
 
 printf '%s\n' "$report" | tee "$results/latest.md"
