@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the web front-ends served by `parley serve` into build/www/ (or $1):
 #   build/www/console/index.html + console-<hash>.js + console-<hash>.css  (agent console)
+#   build/www/admin/index.html + admin-<hash>.js + admin-<hash>.css        (merchant admin)
 #   build/www/index.html + site-<hash>.css + other demo/site/ files         (demo shop page)
 #   build/www/widget.js (the loader shops paste; not hashed) + widget-ui-<hash>.js +
 #   widget-worker-<hash>.js + parley-core-<hash>.{mjs,wasm} (from build-wasm/wasm/, when built)
@@ -90,6 +91,27 @@ const consoleHtml = substitute(
 );
 writeFileAtomic(path.join(consoleOut, "index.html"), consoleHtml);
 
+// --- merchant admin (/admin) -------------------------------------------------
+const adminOut = path.join(out, "admin");
+fs.rmSync(adminOut, { recursive: true, force: true });
+fs.mkdirSync(adminOut, { recursive: true });
+const adminBuild = await build({
+  ...common,
+  entryPoints: ["server/admin/admin.ts", "server/admin/admin.css"],
+  outdir: adminOut,
+  format: "iife",
+});
+const ao = outputs(adminBuild.metafile);
+const adminHtml = substitute(
+  fs.readFileSync("server/admin/index.html", "utf8"),
+  [
+    ['src="/admin/admin.js"', `src="/admin/${ao.get("server/admin/admin.ts")}"`],
+    ['href="/admin/admin.css"', `href="/admin/${ao.get("server/admin/admin.css")}"`],
+  ],
+  "server/admin/index.html",
+);
+writeFileAtomic(path.join(adminOut, "index.html"), adminHtml);
+
 // --- demo shop page ----------------------------------------------------------
 const siteDir = "demo/site";
 for (const f of fs.readdirSync(out)) {
@@ -176,5 +198,10 @@ console.log(`build-web: widget: ${sizes.join("; ")}`);
 
 const rel = (p) => path.relative(root, p) || ".";
 console.log(`build-web: wrote ${rel(consoleOut)}/{index.html,${co.get("server/console/console.ts")},${co.get("server/console/console.css")}}`);
+const adminSizes = [ao.get("server/admin/admin.ts"), ao.get("server/admin/admin.css")].map((f) => {
+  const data = fs.readFileSync(path.join(adminOut, f));
+  return `${f} ${data.length} B, ${zlib.gzipSync(data, { level: 9 }).length} B gzip`;
+});
+console.log(`build-web: wrote ${rel(adminOut)}/index.html; ${adminSizes.join("; ")}`);
 console.log(`build-web: wrote ${rel(out)}/index.html, ${[...so.values()].join(", ")}`);
 JS

@@ -122,6 +122,7 @@ function start(): void {
     identify: call("identify") as Api["identify"],
     reset: call("reset"),
     setLocale: call("setLocale"),
+    preview: call("preview", true),
     on(event: string, cb: Listener) {
       (listeners[event] ||= new Set()).add(cb);
       if (event === "ready" && ready) setTimeout(() => cb());

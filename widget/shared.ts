@@ -12,6 +12,12 @@ export interface Settings {
   locale?: string;
   color?: string;
   position?: string;
+  /**
+   * Preview mode (the admin page): the worker builds its engine from this
+   * config object instead of fetching /api/shop-config; no socket is ever
+   * opened and nothing is stored. `Parley.preview(config)` does the same later.
+   */
+  preview?: { config: unknown };
 }
 
 export interface Api {
@@ -21,6 +27,8 @@ export interface Api {
   identify(user: { id: string; email?: string; name?: string; hash: string }): void;
   reset(): void;
   setLocale(locale: string): void;
+  /** Runs the widget on this (unpublished) config, in the page only; restarts the conversation. */
+  preview(config: unknown): void;
   on(event: string, cb: Listener): () => void;
   version: string;
 }
@@ -50,7 +58,7 @@ export const BOOT_KEY = "parley.boot";
 
 /** Worker protocol (page → worker). */
 export type ToWorker =
-  | { type: "init"; configUrl: string; coreUrl: string; wasmUrl: string }
+  | { type: "init"; configUrl: string; coreUrl: string; wasmUrl: string; config?: string }
   | { type: "respond"; id: number; session: string; locale: string; text: string }
   | { type: "greet"; id: number; session: string; locale: string };
 

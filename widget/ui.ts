@@ -94,6 +94,10 @@ function main(boot: Boot): void {
   const launcher = boot.launcher;
 
   // ---- state --------------------------------------------------------------
+  // Preview (the merchant's admin page): the draft config runs in the page
+  // only. No socket is opened and nothing is read from or written to storage.
+  const pv = boot.settings.preview;
+  let previewCfg: string | null = pv && pv.config && typeof pv.config === "object" ? JSON.stringify(pv.config) : null;
   let locale: Locale = boot.locale || "en";
   let t: Strings = strings[locale];
   let config: Frame | null = null;
@@ -127,6 +131,7 @@ function main(boot: Boot): void {
     return null;
   }
   function load(): Stored {
+    if (previewCfg !== null) return blank();
     try {
       return parse(localStorage.getItem(KEY)) || blank();
     } catch {
@@ -134,6 +139,7 @@ function main(boot: Boot): void {
     }
   }
   function save(): void {
+    if (previewCfg !== null) return;
     try {
       const out: Stored = { ...st, msgs: st.msgs.filter((m) => m.id).slice(-200) };
       localStorage.setItem(KEY, JSON.stringify(out));
@@ -296,15 +302,16 @@ function main(boot: Boot): void {
     const color = typeof wcfg["color"] === "string" && !boot.settings.color ? wcfg["color"] : "";
     if (color && /^[#a-zA-Z0-9(),.% ]{1,40}$/.test(color) && CSS.supports("color", color)) {
       themeSheet.replaceSync(`:host{--pc:${color};--pf:${contrast(color)}}`);
-    }
+    } else themeSheet.replaceSync("");
     if (!boot.settings.position) host.classList.toggle("left", wcfg["position"] === "left");
     const av = typeof wcfg["avatar"] === "string" ? wcfg["avatar"] : "";
+    avatar.hidden = true;
     if (/^(https?:|data:image\/)/i.test(av) || av.startsWith("/")) {
       avatar.src = av.startsWith("/") ? server + av : av;
       avatar.hidden = false;
     }
     labels();
-    if (!teaserStarted) {
+    if (!teaserStarted && previewCfg === null) {
       teaserStarted = true;
       teaser = startProactive(c["proactive"], {
         root,
@@ -590,7 +597,14 @@ function main(boot: Boot): void {
       calls.clear();
       if (worker) worker.terminate();
       worker = null;
-      if (!config) void fetchConfig();
+      if (previewCfg !== null) {
+        try {
+          applyConfig(JSON.parse(previewCfg));
+        } catch {
+          /* keep the defaults */
+        }
+        ready();
+      } else if (!config) void fetchConfig();
       // A local-mode socket would get no answers any more: reconnect in server mode.
       if (was === "ready" && sock && mode === "local") sock.close();
     }
@@ -632,7 +646,9 @@ function main(boot: Boot): void {
         return;
       }
     }
+    const me = worker;
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (worker !== me) return; // a preview restart replaced it
       const m = e.data;
       if (m.type === "config") {
         if (m.config) {
@@ -651,15 +667,26 @@ function main(boot: Boot): void {
         if (cb) cb(m.out);
       }
     };
-    worker.onerror = () => workerDone("failed");
+    worker.onerror = () => worker === me && workerDone("failed");
     const init: ToWorker = {
       type: "init",
       configUrl: `${server}/api/shop-config`,
       coreUrl: `${server}/${__PARLEY_CORE__}`,
       wasmUrl: `${server}/${__PARLEY_WASM__}`,
     };
+    if (previewCfg !== null) init.config = previewCfg;
     worker.postMessage(init);
-    setTimeout(() => wstate === "loading" && workerDone("failed"), 15000); // never came up
+    setTimeout(() => worker === me && wstate === "loading" && workerDone("failed"), 15000); // never came up
+  }
+
+  /** Preview: a new engine for a new draft (the old worker's late answers are dropped). */
+  function restartWorker(): void {
+    for (const cb of calls.values()) cb(null);
+    calls.clear();
+    if (worker) worker.terminate();
+    worker = null;
+    wstate = "loading";
+    startWorker();
   }
 
   type CoreOut = { reply?: Frame; session?: string; error?: string };
@@ -721,6 +748,7 @@ function main(boot: Boot): void {
   }
 
   async function connect(): Promise<void> {
+    if (previewCfg !== null) return; // preview: never a socket
     if (sock || connecting || !wanted()) return;
     clearTimeout(retryTimer);
     connecting = true;
@@ -992,7 +1020,7 @@ function main(boot: Boot): void {
       localBots.push({ msg: b, cid: p.cid });
       addMsg(b, true);
     }
-    if (p.lr.action) awaitResult();
+    if (p.lr.action && previewCfg === null) awaitResult();
     return true;
   }
 
@@ -1013,6 +1041,16 @@ function main(boot: Boot): void {
     sendTyping(false);
     if (wstate === "loading") await whenSettled(4000);
     if (g !== gen) return;
+    if (previewCfg !== null) {
+      // Preview: the in-page core is all there is; nothing goes to the server.
+      st.pending = st.pending.filter((x) => x !== p);
+      const el = els.get(m);
+      if (el) el.classList.remove("pending");
+      if (wstate !== "ready" || !(await localReply(p))) {
+        if (g === gen) flash(t.error);
+      }
+      return;
+    }
     if (!handedOff() && wstate === "ready" && (!sock || mode === "local")) {
       if (!(await localReply(p))) {
         if (g !== gen) return;
@@ -1188,11 +1226,32 @@ function main(boot: Boot): void {
       locale = l;
       labels();
     },
+    preview(c) {
+      if (!c || typeof c !== "object" || Array.isArray(c)) return;
+      // From now on this page runs the given config only: no socket, no storage.
+      previewCfg = JSON.stringify(c);
+      gen++;
+      disconnect();
+      clearTimeout(retryTimer);
+      attempts = 0;
+      st = blank(st);
+      offlineFrame = false;
+      pendingTicket = null;
+      position = 0;
+      agentName = "";
+      actionUntil = 0;
+      typingOn(false);
+      if (teaser) teaser.hide();
+      restartWorker();
+      renderAll();
+      applyConfig(c as Frame);
+      if (isOpen) greeting = whenSettled(15000).then(greet);
+    },
   };
 
   // ---- other tabs --------------------------------------------------------------------
   window.addEventListener("storage", (e) => {
-    if (e.key !== KEY && e.key !== null) return;
+    if (previewCfg !== null || (e.key !== KEY && e.key !== null)) return;
     const o = parse(e.newValue);
     if (!o || (!o.conv && st.conv)) {
       // reset() (or another identity) in another tab: forget it here too, without writing back.

@@ -1,6 +1,7 @@
 // widget-worker-<hash>.js — a module Worker that runs the wasm core, so the
 // page gets the bot's reply with no network round trip. It fetches the shop
-// config, instantiates the core and answers `respond`/`greet` requests.
+// config (or takes the one it is given, in preview), instantiates the core and
+// answers `respond`/`greet` requests.
 import type { FromWorker, ToWorker } from "./shared";
 
 interface Engine {
@@ -57,10 +58,14 @@ function handle(m: ToWorker): void {
 }
 
 async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
-  const configP = fetch(m.configUrl, { credentials: "omit" }).then((r) => {
-    if (!r.ok) throw new Error(`shop-config: HTTP ${r.status}`);
-    return r.text();
-  });
+  // Preview (the admin page) hands over the draft config itself: nothing is fetched.
+  const configP =
+    typeof m.config === "string"
+      ? Promise.resolve(m.config)
+      : fetch(m.configUrl, { credentials: "omit" }).then((r) => {
+          if (!r.ok) throw new Error(`shop-config: HTTP ${r.status}`);
+          return r.text();
+        });
   const coreP = m.coreUrl
     ? (import(/* @vite-ignore */ m.coreUrl) as Promise<{ default: (o: object) => Promise<Core> }>)
     : Promise.reject(new Error("no wasm core in this build"));

@@ -33,9 +33,10 @@ export function barChart(hostId: string, categories: string[], series: BarSeries
   const xs = categories.map((_, i) => i);
   const text = cssVar("--muted", "#5a6470");
   const grid = cssVar("--border", "#d5d9df");
-  const many = n > 4; // rotated labels
-  const max = n <= 3 ? 24 : many ? 14 : 12;
   const width = Math.max(240, host.clientWidth || 320);
+  const longest = Math.max(...categories.map((c) => c.length));
+  const many = n * Math.min(longest, 14) * 7.5 > width - 60; // labels would collide: rotate them
+  const max = n <= 3 ? 24 : 14;
   const bars = uPlot.paths.bars!({ size: [series.length > 1 ? 0.4 : 0.6, 56], align: 0 });
   const opts: uPlot.Options = {
     width,

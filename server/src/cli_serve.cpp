@@ -197,7 +197,7 @@ int run_serve(const std::vector<std::string>& args) {
     std::printf("parley serve: serving %s on %s (store: %s, node %s)\n",
                 s.demo ? "the demo shop" : shop->cfg().shop.name.c_str(), url.c_str(),
                 h->db().kind().c_str(), s.node_id.c_str());
-    // Only the pages this build has (the merchant admin page is issue 6).
+    // Only the pages this build has (a build without the web part has none).
     const std::pair<const char*, const char*> pages[] = {
         {"shop page     ", "/"}, {"agent console ", "/console"}, {"merchant admin", "/admin"}};
     for (const auto& [label, path] : pages)

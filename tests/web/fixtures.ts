@@ -492,3 +492,102 @@ export const test = base.extend<
     for (const s of open) s.close();
   },
 });
+
+// ---------------------------------------------------------------------------
+// A scripted agent on /ws/agent (signed in over REST, like the console)
+
+export class AgentSocket {
+  readonly frames: Frame[] = [];
+  private waiters: Waiter[] = [];
+  private closed: Error | null = null;
+  private seq = 0;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      let f: Frame;
+      try {
+        f = JSON.parse(data.toString()) as Frame;
+      } catch {
+        return;
+      }
+      this.frames.push(f);
+      for (const w of [...this.waiters]) {
+        if (w.pred(f)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(f);
+        }
+      }
+    });
+    ws.on("close", (code) => {
+      this.closed = new Error(`agent socket closed (${code})`);
+      for (const w of this.waiters) w.reject(this.closed);
+      this.waiters = [];
+    });
+  }
+
+  /** Signs in with POST /api/login and opens the agent socket with that session; resolves after its hello. */
+  static async connect(url: string, account: { email: string; password: string } = AGENT): Promise<AgentSocket> {
+    const res = await fetch(`${url}/api/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(account),
+    });
+    if (res.status !== 200) throw new Error(`agent sign-in failed: ${res.status}`);
+    const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws/agent`, { headers: { Origin: url, Cookie: cookie } });
+    const a = new AgentSocket(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+      ws.once("unexpected-response", (req, r) => {
+        req.destroy();
+        reject(new Error(`agent upgrade refused: ${r.statusCode}`));
+      });
+    });
+    await a.waitFor((f) => f["type"] === "hello", "the agent hello");
+    return a;
+  }
+
+  send(frame: Frame): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Claims, answers and closes a queued conversation (the shopper then gets csat_request). */
+  async handle(conversationId: string, text: string): Promise<void> {
+    this.send({ type: "claim", conversation_id: conversationId });
+    await this.waitFor((f) => f["type"] === "claimed" && f["conversation_id"] === conversationId, "claimed");
+    const clientId = `a-test-${++this.seq}`;
+    this.send({ type: "reply", conversation_id: conversationId, client_id: clientId, text });
+    await this.waitFor((f) => f["type"] === "ack" && f["client_id"] === clientId, "the reply's ack");
+    this.send({ type: "close", conversation_id: conversationId });
+    await this.waitFor((f) => f["type"] === "closed" && f["conversation_id"] === conversationId, "closed");
+  }
+
+  waitFor(pred: (f: Frame) => boolean, what: string, timeoutMs = 10_000): Promise<Frame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise<Frame>((resolve, reject) => {
+      const w: Waiter = {
+        pred,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`agent: timed out waiting for ${what}; frames so far:\n${this.frames.map((f) => JSON.stringify(f)).join("\n")}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
