@@ -165,10 +165,7 @@ void agent_session::handle_frame(std::string_view data) {
                                      hub_->shop()->cfg().message("conversation_closed", lang_of(c)),
                                      conversation_status::closed);
             hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "closed"}});
-            hub_->emit_webhook("conversation.closed", json{{"conversation_id", c.id},
-                                                           {"user_id", c.user_id},
-                                                           {"agent_id", agent_.id},
-                                                           {"intent", c.intent}});
+            hub_->wake_webhooks();  // the store wrote the event with the change
             send(json{{"type", "closed"}, {"conversation_id", c.id}});
         } else if (type == "ticket_reply") {
             check_fields(f, {"type", "ticket_id", "text"});

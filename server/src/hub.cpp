@@ -86,6 +86,7 @@ void hub::start() {
             return std::nullopt;
         });
     webhooks_->start();
+    sync_webhook_receivers();
     bus_->on_event([weak](const std::string& payload) {
         if (auto self = weak.lock()) self->on_bus(payload);
     });
@@ -118,8 +119,11 @@ std::shared_ptr<const shop_runtime> hub::shop() const {
 }
 
 void hub::publish_shop(std::shared_ptr<const shop_runtime> shop) {
-    std::lock_guard lock(shop_mutex_);
-    shop_ = std::move(shop);
+    {
+        std::lock_guard lock(shop_mutex_);
+        shop_ = std::move(shop);
+    }
+    sync_webhook_receivers();
 }
 
 config_version_record hub::publish_config(const std::string& config_text, const std::string& by,
@@ -137,6 +141,7 @@ config_version_record hub::publish_config(const std::string& config_text, const 
         std::lock_guard lock(shop_mutex_);
         if (!shop_ || shop_->version < v.version) shop_ = std::move(runtime);
     }
+    sync_webhook_receivers();
     log_.info("config_published", {{"version", v.version}, {"by", by}, {"source", source}});
     metrics_.counter("parley_config_publishes_total", "Config versions published").inc();
     if (!single_node_) bus_->publish(dump(json{{"e", "config"}, {"v", v.version}}));
@@ -150,8 +155,11 @@ void hub::apply_config_version(std::int64_t version) {
         if (!v) return;
         auto runtime = std::make_shared<const shop_runtime>(
             v->config, parley::parse_config(v->config), version);
-        std::lock_guard lock(shop_mutex_);
-        if (shop_->version < version) shop_ = std::move(runtime);
+        {
+            std::lock_guard lock(shop_mutex_);
+            if (shop_->version < version) shop_ = std::move(runtime);
+        }
+        sync_webhook_receivers();
         log_.info("config_applied", {{"version", version}});
     } catch (const std::exception& e) {
         log_.error("config_apply_failed", {{"version", version}, {"error", e.what()}});
@@ -509,10 +517,7 @@ hub::ticket_answer hub::answer_ticket(std::int64_t id, const std::string& text,
         publish_message(stored.message, c ? c->status : conversation_status::bot);
     }
     publish(json{{"e", "ticket"}, {"c", t->conversation_id}, {"id", id}});
-    emit_webhook("ticket.updated", json{{"ticket_id", id},
-                                        {"conversation_id", t->conversation_id},
-                                        {"status", "answered"},
-                                        {"answered_by", agent_id}});
+    wake_webhooks();  // the store wrote the event with the change
     return ticket_answer::answered;
 }
 
@@ -531,26 +536,19 @@ std::optional<ticket_record> hub::open_ticket(const conversation_record& c,
                        std::chrono::minutes(current->cfg().ticket_sla_minutes));
     auto stored = db_->create_ticket(t);
     publish(json{{"e", "ticket"}, {"c", c.id}, {"id", stored.id}});
-    emit_webhook("ticket.created", json{{"ticket_id", stored.id},
-                                        {"conversation_id", c.id},
-                                        {"user_id", c.user_id},
-                                        {"email", stored.email},
-                                        {"message", stored.message},
-                                        {"due_at", stored.due_at}});
+    wake_webhooks();  // the store wrote the event with the change
     return stored;
 }
 
-void hub::emit_webhook(const std::string& event, json data) {
-    const auto current = shop();
-    if (current->cfg().integrations.webhooks.empty()) return;
-    try {
-        auto entries = webhook_entries(current->cfg(), event, data, now_ms(), self_url_);
-        if (entries.empty()) return;
-        db_->add_outbox(entries);
-        if (webhooks_) webhooks_->wake();
-    } catch (const std::exception& e) {
-        log_.error("webhook_enqueue_failed", {{"event", event}, {"error", e.what()}});
-    }
+void hub::wake_webhooks() {
+    if (webhooks_ && !shop()->cfg().integrations.webhooks.empty()) webhooks_->wake();
+}
+
+void hub::sync_webhook_receivers() {
+    std::vector<store::webhook_receiver> receivers;
+    for (const auto& hook : shop()->cfg().integrations.webhooks)
+        receivers.push_back({expand_url(hook.url, {}, self_url_), hook.events});
+    db_->set_webhook_receivers(std::move(receivers));
 }
 
 }  // namespace parley::server

@@ -92,9 +92,9 @@ class hub : public std::enable_shared_from_this<hub> {
     // templates (the demo shop's backend). Set once, before start().
     void set_self_url(std::string url) { self_url_ = std::move(url); }
     const std::string& self_url() const { return self_url_; }
-    // Queues a webhook event (conversation.started, …) for every receiver
-    // that wants it; committed before this returns, delivered in the background.
-    void emit_webhook(const std::string& event, nlohmann::json data);
+    // The store writes webhook events with the changes they report (see
+    // store::set_webhook_receivers); this only tells the dispatcher to look now.
+    void wake_webhooks();
     std::shared_ptr<webhook_dispatcher> webhooks() const { return webhooks_; }
     logger& log() { return log_; }
     store& db() { return *db_; }
@@ -172,6 +172,7 @@ class hub : public std::enable_shared_from_this<hub> {
     void do_heartbeat();
     void do_retention();
     void announce_presence();
+    void sync_webhook_receivers();  // the current config's receivers → the store
 
     boost::asio::io_context& ioc_;
     serve_settings settings_;

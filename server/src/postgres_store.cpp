@@ -418,16 +418,25 @@ class postgres_store final : public store {
         r.origin = c.origin;
         r.dialog_state = c.dialog_state;
         r.created_at = r.updated_at = c.now;
+        const bool event = wants_event("conversation.started");
         with_conn([&](PGconn* conn) {
+            std::optional<transaction> tx;
+            if (event) tx.emplace(conn);
             // ON CONFLICT: a retry after a lost connection may find its own row.
-            return exec(conn,
-                        "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, "
-                        "origin, status, dialog_state, created_at, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) "
-                        "ON CONFLICT (id) DO NOTHING",
-                        params(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
-                               status_name(r.status), r.dialog_state, r.created_at))
-                .affected();
+            const auto inserted =
+                exec(conn,
+                     "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, "
+                     "origin, status, dialog_state, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) "
+                     "ON CONFLICT (id) DO NOTHING",
+                     params(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
+                            status_name(r.status), r.dialog_state, r.created_at))
+                    .affected();
+            if (event) {
+                if (inserted == 1)
+                    add_events_in(conn, "conversation.started", event_data::started(r), c.now);
+                tx->commit();
+            }
         });
         return r;
     }
@@ -506,10 +515,22 @@ class postgres_store final : public store {
     }
 
     bool enqueue(std::string_view id, std::string_view reason, std::int64_t now) override {
-        return update(
-                   "UPDATE conversations SET status = 'queued', handoff_reason = $2, "
-                   "queued_at = $3, updated_at = $3 WHERE id = $1 AND status = 'bot'",
-                   params(id, reason, now)) == 1;
+        return with_conn([&](PGconn* c) {
+            transaction tx(c);
+            result q = exec(c,
+                            "UPDATE conversations SET status = 'queued', handoff_reason = $2, "
+                            "queued_at = $3, updated_at = $3 WHERE id = $1 AND status = 'bot' "
+                            "RETURNING user_id, intent, sentiment",
+                            params(id, reason, now));
+            if (q.rows() != 1) return false;
+            if (wants_event("conversation.handed_off"))
+                add_events_in(
+                    c, "conversation.handed_off",
+                    event_data::handed_off(id, q.text(0, 0), reason, q.text(0, 1), q.dbl(0, 2)),
+                    now);
+            tx.commit();
+            return true;
+        });
     }
 
     bool claim(std::string_view id, std::string_view agent_id, std::int64_t now) override {
@@ -532,10 +553,24 @@ class postgres_store final : public store {
     }
 
     bool close(std::string_view id, std::int64_t now) override {
-        return update(
-                   "UPDATE conversations SET status = 'closed', agent_id = '', closed_at = $2, "
-                   "updated_at = $2 WHERE id = $1 AND status <> 'closed'",
-                   params(id, now)) == 1;
+        return with_conn([&](PGconn* c) {
+            transaction tx(c);
+            // The owner before the close, for the event (the row is locked until commit).
+            result before =
+                exec(c, "SELECT agent_id FROM conversations WHERE id = $1 FOR UPDATE", params(id));
+            const std::string agent = before.rows() ? before.text(0, 0) : std::string();
+            result q = exec(c,
+                            "UPDATE conversations SET status = 'closed', agent_id = '', "
+                            "closed_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'closed' "
+                            "RETURNING user_id, intent",
+                            params(id, now));
+            if (q.rows() != 1) return false;
+            if (wants_event("conversation.closed"))
+                add_events_in(c, "conversation.closed",
+                              event_data::closed(id, q.text(0, 0), agent, q.text(0, 1)), now);
+            tx.commit();
+            return true;
+        });
     }
 
     void reopen(std::string_view id, std::int64_t now) override {
@@ -550,10 +585,19 @@ class postgres_store final : public store {
     bool set_csat(std::string_view id, int score, std::string_view comment,
                   std::int64_t now) override {
         if (score < 1 || score > 5) return false;
-        return update(
-                   "UPDATE conversations SET csat_score = $2, csat_comment = $3, "
-                   "updated_at = $4 WHERE id = $1 AND csat_score = 0",
-                   params(id, score, comment, now)) == 1;
+        return with_conn([&](PGconn* c) {
+            transaction tx(c);
+            result q = exec(c,
+                            "UPDATE conversations SET csat_score = $2, csat_comment = $3, "
+                            "updated_at = $4 WHERE id = $1 AND csat_score = 0 RETURNING user_id",
+                            params(id, score, comment, now));
+            if (q.rows() != 1) return false;
+            if (wants_event("csat.received"))
+                add_events_in(c, "csat.received",
+                              event_data::csat(id, q.text(0, 0), score, comment), now);
+            tx.commit();
+            return true;
+        });
     }
 
     // --- messages --------------------------------------------------------
@@ -713,6 +757,7 @@ class postgres_store final : public store {
     ticket_record create_ticket(const ticket_record& t) override {
         ticket_record r = t;
         r.id = with_conn([&](PGconn* c) {
+            transaction tx(c);
             result q = exec(c,
                             "INSERT INTO tickets (conversation_id, user_id, email, message, "
                             "status, created_at, due_at, answer, answered_by, answered_at, "
@@ -721,7 +766,13 @@ class postgres_store final : public store {
                             params(t.conversation_id, t.user_id, t.email, t.message,
                                    ticket_status_name(t.status), t.created_at, t.due_at, t.answer,
                                    t.answered_by, t.answered_at));
-            return q.i64(0, 0);
+            ticket_record stored = t;
+            stored.id = q.i64(0, 0);
+            if (wants_event("ticket.created"))
+                add_events_in(c, "ticket.created", event_data::ticket_created(stored),
+                              t.created_at);
+            tx.commit();
+            return stored.id;
         });
         return r;
     }
@@ -758,10 +809,21 @@ class postgres_store final : public store {
                        std::int64_t now) override {
         // Only an open ticket can be answered: two agents answering at once
         // must not both mail the shopper.
-        return update(
-                   "UPDATE tickets SET status = 'answered', answer = $2, answered_by = $3, "
-                   "answered_at = $4, updated_at = $4 WHERE id = $1 AND status = 'open'",
-                   params(id, answer, agent_id, now)) == 1;
+        return with_conn([&](PGconn* c) {
+            transaction tx(c);
+            result q =
+                exec(c,
+                     "UPDATE tickets SET status = 'answered', answer = $2, answered_by = $3, "
+                     "answered_at = $4, updated_at = $4 WHERE id = $1 AND status = 'open' "
+                     "RETURNING conversation_id",
+                     params(id, answer, agent_id, now));
+            if (q.rows() != 1) return false;
+            if (wants_event("ticket.updated"))
+                add_events_in(c, "ticket.updated",
+                              event_data::ticket_answered(id, q.text(0, 0), agent_id), now);
+            tx.commit();
+            return true;
+        });
     }
 
     bool set_ticket_status(std::int64_t id, ticket_status status, std::int64_t now) override {
@@ -838,14 +900,23 @@ class postgres_store final : public store {
         if (events.empty()) return;
         with_conn([&](PGconn* c) {
             transaction tx(c);
-            for (const auto& e : events)
-                exec(
-                    c,
-                    "INSERT INTO webhook_outbox (event_id, event, url, payload, created_at, "
-                    "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    params(e.event_id, e.event, e.url, e.payload, e.created_at, e.next_attempt_at));
+            insert_outbox_in(c, events);
             tx.commit();
         });
+    }
+
+    static void insert_outbox_in(PGconn* c, const std::vector<outbox_record>& events) {
+        for (const auto& e : events)
+            exec(c,
+                 "INSERT INTO webhook_outbox (event_id, event, url, payload, created_at, "
+                 "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                 params(e.event_id, e.event, e.url, e.payload, e.created_at, e.next_attempt_at));
+    }
+
+    // Inside the caller's transaction: the event commits with the change.
+    void add_events_in(PGconn* c, std::string_view event, const std::string& data,
+                       std::int64_t now) {
+        insert_outbox_in(c, outbox_entries(event, data, now));
     }
 
     std::vector<outbox_record> claim_outbox(std::int64_t now, std::int64_t lease_ms,

@@ -248,9 +248,7 @@ void shopper_session::handle_hello(const json& f) {
         fresh = true;
         hub_->metrics().counter("parley_conversations_total", "Conversations started").inc();
         hub_->publish(json{{"e", "started"}, {"c", c->id}});
-        hub_->emit_webhook(
-            "conversation.started",
-            json{{"conversation_id", c->id}, {"user_id", c->user_id}, {"locale", c->locale}});
+        hub_->wake_webhooks();  // the store wrote the event with the change
     }
     hello_done_ = true;
     local_mode_ = mode == "local";
@@ -497,12 +495,7 @@ void shopper_session::hand_off(const conversation_record& c, parley::session dia
     if (open && online > 0) {
         if (db.enqueue(c.id, reason, now)) {
             hub_->publish(json{{"e", "status"}, {"c", c.id}, {"st", "queued"}});
-            hub_->emit_webhook("conversation.handed_off",
-                               json{{"conversation_id", c.id},
-                                    {"user_id", c.user_id},
-                                    {"reason", reason},
-                                    {"intent", dialog.last_item},
-                                    {"frustration", dialog.last_frustration}});
+            hub_->wake_webhooks();  // the store wrote the event with the change
         }
         return;
     }
@@ -535,10 +528,7 @@ void shopper_session::handle_csat(const json& f) {
         .counter("parley_csat_total", "CSAT ratings", {{"score", std::to_string(score)}})
         .inc();
     hub_->publish(json{{"e", "csat"}, {"c", c->id}, {"score", score}});
-    hub_->emit_webhook("csat.received", json{{"conversation_id", c->id},
-                                             {"agent_id", c->agent_id},
-                                             {"score", score},
-                                             {"comment", comment}});
+    hub_->wake_webhooks();  // the store wrote the event with the change
     send(json{{"type", "csat_ack"}, {"score", score}});
 }
 

@@ -207,13 +207,22 @@ class sqlite_store final : public store {
         r.origin = c.origin;
         r.dialog_state = c.dialog_state;
         r.created_at = r.updated_at = c.now;
-        query q(*this,
-                "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, origin, "
-                "status, dialog_state, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
-               status_name(r.status), r.dialog_state, r.created_at, r.updated_at);
-        q.run();
+        const bool event = wants_event("conversation.started");
+        std::optional<transaction> tx;
+        if (event) tx.emplace(*this);
+        {
+            query q(*this,
+                    "INSERT INTO conversations (id, token_hash, user_id, email, name, locale, "
+                    "origin, status, dialog_state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            q.bind(r.id, r.token_hash, r.user_id, r.email, r.name, r.locale, r.origin,
+                   status_name(r.status), r.dialog_state, r.created_at, r.updated_at);
+            q.run();
+        }
+        if (event) {
+            add_events_locked("conversation.started", event_data::started(r), c.now);
+            tx->commit();
+        }
         return r;
     }
 
@@ -312,11 +321,21 @@ class sqlite_store final : public store {
 
     bool enqueue(std::string_view id, std::string_view reason, std::int64_t now) override {
         std::lock_guard lock(mu_);
+        transaction tx(*this);
         query q(*this,
                 "UPDATE conversations SET status = 'queued', handoff_reason = ?, queued_at = ?, "
-                "updated_at = ? WHERE id = ? AND status = 'bot'");
+                "updated_at = ? WHERE id = ? AND status = 'bot' "
+                "RETURNING user_id, intent, sentiment");
         q.bind(reason, now, now, id);
-        return q.run() == 1;
+        if (!q.step()) return false;
+        const std::string user = q.text(0), intent = q.text(1);
+        const double sentiment = q.dbl(2);
+        q.run();
+        if (wants_event("conversation.handed_off"))
+            add_events_locked("conversation.handed_off",
+                              event_data::handed_off(id, user, reason, intent, sentiment), now);
+        tx.commit();
+        return true;
     }
 
     bool claim(std::string_view id, std::string_view agent_id, std::int64_t now) override {
@@ -341,11 +360,25 @@ class sqlite_store final : public store {
 
     bool close(std::string_view id, std::int64_t now) override {
         std::lock_guard lock(mu_);
+        transaction tx(*this);
+        std::string agent;
+        {
+            query q(*this, "SELECT agent_id FROM conversations WHERE id = ?");
+            q.bind(id);
+            if (q.step()) agent = q.text(0);
+        }
         query q(*this,
                 "UPDATE conversations SET status = 'closed', agent_id = '', closed_at = ?, "
-                "updated_at = ? WHERE id = ? AND status <> 'closed'");
+                "updated_at = ? WHERE id = ? AND status <> 'closed' RETURNING user_id, intent");
         q.bind(now, now, id);
-        return q.run() == 1;
+        if (!q.step()) return false;
+        const std::string user = q.text(0), intent = q.text(1);
+        q.run();
+        if (wants_event("conversation.closed"))
+            add_events_locked("conversation.closed", event_data::closed(id, user, agent, intent),
+                              now);
+        tx.commit();
+        return true;
     }
 
     void reopen(std::string_view id, std::int64_t now) override {
@@ -363,11 +396,18 @@ class sqlite_store final : public store {
                   std::int64_t now) override {
         std::lock_guard lock(mu_);
         if (score < 1 || score > 5) return false;
+        transaction tx(*this);
         query q(*this,
                 "UPDATE conversations SET csat_score = ?, csat_comment = ?, updated_at = ? "
-                "WHERE id = ? AND csat_score = 0");
+                "WHERE id = ? AND csat_score = 0 RETURNING user_id");
         q.bind(static_cast<std::int64_t>(score), comment, now, id);
-        return q.run() == 1;
+        if (!q.step()) return false;
+        const std::string user = q.text(0);
+        q.run();
+        if (wants_event("csat.received"))
+            add_events_locked("csat.received", event_data::csat(id, user, score, comment), now);
+        tx.commit();
+        return true;
     }
 
     // --- messages --------------------------------------------------------
@@ -524,15 +564,22 @@ class sqlite_store final : public store {
     // --- tickets ---------------------------------------------------------
     ticket_record create_ticket(const ticket_record& t) override {
         std::lock_guard lock(mu_);
-        query q(*this,
-                "INSERT INTO tickets (conversation_id, user_id, email, message, status, "
-                "created_at, due_at, answer, answered_by, answered_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-        q.bind(t.conversation_id, t.user_id, t.email, t.message, ticket_status_name(t.status),
-               t.created_at, t.due_at, t.answer, t.answered_by, t.answered_at, t.created_at);
-        if (!q.step()) throw store_error("create_ticket: no id returned");
+        transaction tx(*this);
         ticket_record r = t;
-        r.id = q.i64(0);
+        {
+            query q(*this,
+                    "INSERT INTO tickets (conversation_id, user_id, email, message, status, "
+                    "created_at, due_at, answer, answered_by, answered_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+            q.bind(t.conversation_id, t.user_id, t.email, t.message, ticket_status_name(t.status),
+                   t.created_at, t.due_at, t.answer, t.answered_by, t.answered_at, t.created_at);
+            if (!q.step()) throw store_error("create_ticket: no id returned");
+            r.id = q.i64(0);
+            q.run();
+        }
+        if (wants_event("ticket.created"))
+            add_events_locked("ticket.created", event_data::ticket_created(r), t.created_at);
+        tx.commit();
         return r;
     }
 
@@ -581,11 +628,20 @@ class sqlite_store final : public store {
         std::lock_guard lock(mu_);
         // Only an open ticket can be answered: two agents answering at once
         // must not both mail the shopper.
+        transaction tx(*this);
         query q(*this,
                 "UPDATE tickets SET status = 'answered', answer = ?, answered_by = ?, "
-                "answered_at = ?, updated_at = ? WHERE id = ? AND status = 'open'");
+                "answered_at = ?, updated_at = ? WHERE id = ? AND status = 'open' "
+                "RETURNING conversation_id");
         q.bind(answer, agent_id, now, now, id);
-        return q.run() == 1;
+        if (!q.step()) return false;
+        const std::string conversation = q.text(0);
+        q.run();
+        if (wants_event("ticket.updated"))
+            add_events_locked("ticket.updated",
+                              event_data::ticket_answered(id, conversation, agent_id), now);
+        tx.commit();
+        return true;
     }
 
     bool set_ticket_status(std::int64_t id, ticket_status status, std::int64_t now) override {
@@ -661,6 +717,11 @@ class sqlite_store final : public store {
         if (events.empty()) return;
         std::lock_guard lock(mu_);
         transaction tx(*this);
+        insert_outbox_locked(events);
+        tx.commit();
+    }
+
+    void insert_outbox_locked(const std::vector<outbox_record>& events) {
         for (const auto& e : events) {
             query q(*this,
                     "INSERT INTO webhook_outbox (event_id, event, url, payload, created_at, "
@@ -668,7 +729,11 @@ class sqlite_store final : public store {
             q.bind(e.event_id, e.event, e.url, e.payload, e.created_at, e.next_attempt_at);
             q.run();
         }
-        tx.commit();
+    }
+
+    // Inside the caller's lock and transaction: the event commits with the change.
+    void add_events_locked(std::string_view event, const std::string& data, std::int64_t now) {
+        insert_outbox_locked(outbox_entries(event, data, now));
     }
 
     std::vector<outbox_record> claim_outbox(std::int64_t now, std::int64_t lease_ms,

@@ -1,5 +1,9 @@
 #include "store.hpp"
 
+#include <algorithm>
+
+#include "auth.hpp"
+
 #include <array>
 #include <utility>
 
@@ -72,6 +76,44 @@ std::string_view ticket_status_name(ticket_status status) {
 
 std::optional<ticket_status> ticket_status_from_name(std::string_view name) {
     return parse_name(ticket_names, name);
+}
+
+void store::set_webhook_receivers(std::vector<webhook_receiver> receivers) {
+    std::lock_guard lock(receivers_mutex_);
+    receivers_ = std::move(receivers);
+}
+
+bool store::wants_event(std::string_view event) const {
+    std::lock_guard lock(receivers_mutex_);
+    return std::any_of(receivers_.begin(), receivers_.end(), [&](const webhook_receiver& r) {
+        return r.events.empty() ||
+               std::find(r.events.begin(), r.events.end(), event) != r.events.end();
+    });
+}
+
+std::vector<outbox_record> store::outbox_entries(std::string_view event,
+                                                 const std::string& data_json,
+                                                 std::int64_t now) const {
+    std::vector<outbox_record> out;
+    std::lock_guard lock(receivers_mutex_);
+    std::string event_id;
+    for (const auto& r : receivers_) {
+        if (!r.events.empty() &&
+            std::find(r.events.begin(), r.events.end(), event) == r.events.end())
+            continue;
+        if (event_id.empty()) event_id = random_token(16);
+        outbox_record e;
+        e.event_id = event_id;
+        e.event = std::string(event);
+        e.url = r.url;
+        // The body as receivers get it; ids and names are URL-safe, data is JSON.
+        e.payload = "{\"id\":\"" + event_id + "\",\"type\":\"" + e.event +
+                    "\",\"created_at\":" + std::to_string(now) + ",\"data\":" + data_json + "}";
+        e.created_at = now;
+        e.next_attempt_at = now;
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 std::string_view outbox_state_name(outbox_state state) {

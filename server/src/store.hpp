@@ -13,6 +13,7 @@
 // already PII-masked by the caller where the config asks for it.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -320,6 +321,28 @@ class store {
     // --- health ----------------------------------------------------------
     virtual bool healthy() = 0;
     virtual std::string kind() const = 0;  // "sqlite" | "postgresql"
+
+    // --- webhook events ------------------------------------------------------
+    // Who wants which events. The store writes an event's outbox entries in
+    // the SAME transaction as the change it reports (conversation started,
+    // handed off, closed, CSAT, ticket created or answered), so a crash can
+    // never keep the change and lose the event.
+    struct webhook_receiver {
+        std::string url;
+        std::vector<std::string> events;  // empty = all
+    };
+    void set_webhook_receivers(std::vector<webhook_receiver> receivers);
+
+  protected:
+    bool wants_event(std::string_view event) const;
+    // The entries of one event for the current receivers (empty if none wants
+    // it). `data_json` is the event's "data" object, already serialized.
+    std::vector<outbox_record> outbox_entries(std::string_view event, const std::string& data_json,
+                                              std::int64_t now) const;
+
+  private:
+    mutable std::mutex receivers_mutex_;
+    std::vector<webhook_receiver> receivers_;
 };
 
 // Opens (creating and migrating as needed) `<dir>/parley.db` in WAL mode.

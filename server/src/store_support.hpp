@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,52 @@ inline outbox_state outbox_state_from(std::string_view name) {
     if (name == "failed") return outbox_state::failed;
     return outbox_state::pending;
 }
+
+// The "data" of each webhook event, shared by both backends (INTEGRATIONS.md).
+namespace event_data {
+inline std::string dumped(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+inline std::string started(const conversation_record& c) {
+    return dumped({{"conversation_id", c.id}, {"user_id", c.user_id}, {"locale", c.locale}});
+}
+inline std::string handed_off(std::string_view id, const std::string& user_id,
+                              std::string_view reason, const std::string& intent,
+                              double frustration) {
+    return dumped({{"conversation_id", id},
+                   {"user_id", user_id},
+                   {"reason", reason},
+                   {"intent", intent},
+                   {"frustration", frustration}});
+}
+inline std::string closed(std::string_view id, const std::string& user_id,
+                          const std::string& agent_id, const std::string& intent) {
+    return dumped({{"conversation_id", id},
+                   {"user_id", user_id},
+                   {"agent_id", agent_id},
+                   {"intent", intent}});
+}
+inline std::string csat(std::string_view id, const std::string& user_id, int score,
+                        std::string_view comment) {
+    return dumped(
+        {{"conversation_id", id}, {"user_id", user_id}, {"score", score}, {"comment", comment}});
+}
+inline std::string ticket_created(const ticket_record& t) {
+    return dumped({{"ticket_id", t.id},
+                   {"conversation_id", t.conversation_id},
+                   {"user_id", t.user_id},
+                   {"email", t.email},
+                   {"message", t.message},
+                   {"due_at", t.due_at}});
+}
+inline std::string ticket_answered(std::int64_t id, const std::string& conversation_id,
+                                   std::string_view agent_id) {
+    return dumped({{"ticket_id", id},
+                   {"conversation_id", conversation_id},
+                   {"status", "answered"},
+                   {"answered_by", agent_id}});
+}
+}  // namespace event_data
 
 inline std::int64_t clamp_limit(std::size_t limit) {
     return static_cast<std::int64_t>(

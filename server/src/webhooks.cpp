@@ -18,29 +18,6 @@ namespace parley::server {
 namespace net = boost::asio;
 using nlohmann::json;
 
-std::vector<outbox_record> webhook_entries(const parley::config& cfg, const std::string& event,
-                                           const json& data, std::int64_t now,
-                                           const std::string& self_url) {
-    std::vector<outbox_record> out;
-    const std::string event_id = random_token(16);
-    const std::string body =
-        dump(json{{"id", event_id}, {"type", event}, {"created_at", now}, {"data", data}});
-    for (const auto& hook : cfg.integrations.webhooks) {
-        if (!hook.events.empty() &&
-            std::find(hook.events.begin(), hook.events.end(), event) == hook.events.end())
-            continue;
-        outbox_record r;
-        r.event_id = event_id;
-        r.event = event;
-        r.url = expand_url(hook.url, {}, self_url);
-        r.payload = body;
-        r.created_at = now;
-        r.next_attempt_at = now;
-        out.push_back(std::move(r));
-    }
-    return out;
-}
-
 webhook_dispatcher::webhook_dispatcher(net::io_context& ioc, store& db, http_client& http,
                                        logger& log, metrics_registry& metrics,
                                        secret_lookup secret_for, webhook_settings settings)

@@ -2,10 +2,10 @@
 // Outbound webhooks: signed events to the merchant's receivers, delivered at
 // least once from the store's outbox.
 //
-// An event becomes one outbox entry per receiver that wants it, committed to
-// the store before anything is sent; a dispatcher on every node takes due
-// entries (leased, so two nodes never send one at the same time), POSTs them
-// and records the answer. 2xx = delivered; anything else is retried with
+// An event becomes one outbox entry per receiver that wants it, written by
+// the store in the same transaction as the change it reports; a dispatcher
+// on every node takes due entries (leased, so two nodes never send one at
+// the same time), POSTs them and records the answer. 2xx = delivered; anything else is retried with
 // exponential backoff (1 s, 2 s, 4 s … capped at 5 min) until max_attempts,
 // then marked failed. A restart or a kill -9 loses nothing: the entries wait
 // in the store. Receivers dedupe on X-Parley-Delivery (the event id).
@@ -40,12 +40,6 @@ struct webhook_settings {
     std::chrono::milliseconds backoff_cap{300'000};
     std::chrono::milliseconds timeout{5000};  // per attempt
 };
-
-// The outbox entries of one event (one per receiver that subscribed to it).
-// The body is {"id","type","created_at","data"}.
-std::vector<outbox_record> webhook_entries(const parley::config& cfg, const std::string& event,
-                                           const nlohmann::json& data, std::int64_t now,
-                                           const std::string& self_url);
 
 class webhook_dispatcher : public std::enable_shared_from_this<webhook_dispatcher> {
   public:

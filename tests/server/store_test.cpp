@@ -17,6 +17,8 @@
 #include "postgres_fixture.hpp"
 #include "store.hpp"
 
+#include <nlohmann/json.hpp>
+
 using namespace parley::server;
 
 namespace {
@@ -894,4 +896,53 @@ STORE_TEST("config versions: numbered, never overwritten, found by source", chec
     std::sort(got.begin(), got.end());
     CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());
     CHECK(s->latest_config_version()->version == 22);
+}
+
+STORE_TEST("webhook events are written with the change they report", check_events_with_changes) {
+    auto s = b.open();
+    // No receivers: nothing is written.
+    auto quiet = s->create_conversation(convo(1000, "tok-q", ""));
+    CHECK(s->enqueue(quiet.id, "requested", 1100));
+    CHECK(s->list_outbox(10).empty());
+
+    s->set_webhook_receivers(
+        {{"https://hooks.example/all", {}}, {"https://hooks.example/tickets", {"ticket.created"}}});
+    auto c = s->create_conversation(convo(2000, "tok-e", "u-7"));
+    CHECK(s->enqueue(c.id, "frustration", 2100));
+    CHECK_FALSE(s->enqueue(c.id, "frustration", 2150));  // no change, no event
+    CHECK(s->claim(c.id, "agent-1", 2200));
+    CHECK(s->close(c.id, 2300));
+    CHECK_FALSE(s->close(c.id, 2350));
+    CHECK(s->set_csat(c.id, 4, "ok", 2400));
+    ticket_record t;
+    t.conversation_id = c.id;
+    t.email = "a@b.test";
+    t.message = "help";
+    t.created_at = 2500;
+    const auto ticket = s->create_ticket(t);
+    CHECK(s->answer_ticket(ticket.id, "done", "agent-1", 2600));
+
+    auto log = s->list_outbox(50);
+    std::reverse(log.begin(), log.end());  // oldest first
+    std::vector<std::string> all;
+    for (const auto& e : log)
+        if (e.url == "https://hooks.example/all") all.push_back(e.event);
+    CHECK(all == std::vector<std::string>{"conversation.started", "conversation.handed_off",
+                                          "conversation.closed", "csat.received", "ticket.created",
+                                          "ticket.updated"});
+    std::vector<outbox_record> tickets;
+    for (const auto& e : log)
+        if (e.url == "https://hooks.example/tickets") tickets.push_back(e);
+    REQUIRE(tickets.size() == 1);
+    CHECK(tickets[0].event == "ticket.created");
+    // One event id per event, the same for every receiver.
+    for (const auto& e : log)
+        if (e.event == "ticket.created") CHECK(e.event_id == tickets[0].event_id);
+    const auto body = nlohmann::json::parse(log[1].payload);
+    CHECK(body["type"] == "conversation.handed_off");
+    CHECK(body["id"] == log[1].event_id);
+    CHECK(body["data"]["reason"] == "frustration");
+    CHECK(body["data"]["user_id"] == "u-7");
+    const auto closed = nlohmann::json::parse(log[2].payload);
+    CHECK(closed["data"]["agent_id"] == "agent-1");  // the owner before the close
 }
