@@ -606,6 +606,22 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         if (user_id.empty() || text.empty())
             throw http_failure{400, "'user_id' and 'text' are required"};
         auto mine = db.conversations_for_user(user_id);
+        // Never pestered: at most proactive.max_per_day notices a day per
+        // shopper (a retry of one already stored is still answered).
+        const auto now = now_ms();
+        int today = 0;
+        bool seen = false;
+        for (const auto& conv : mine) {
+            if (conv.updated_at < now - 86'400'000) break;  // newest first
+            for (const auto& m : db.messages_after(conv.id, 0, 10000)) {
+                if (m.client_id.rfind("notice:", 0) != 0) continue;
+                if (m.client_id == "notice:" + id) seen = true;
+                if (m.created_at >= now - 86'400'000) ++today;
+            }
+        }
+        if (!seen && today >= shop->cfg().proactive.max_per_day)
+            throw http_failure{429, "this shopper already got " + std::to_string(today) +
+                                        " notices today (proactive.max_per_day)"};
         std::optional<conversation_record> c;
         if (!mine.empty()) {
             c = mine.front();

@@ -329,6 +329,12 @@ TEST_CASE("notices: the shop pushes a message to an identified shopper, signed")
     auto r = notify(notice, inbound);
     REQUIRE(r.status == 201);
     CHECK(notify(notice, inbound).body_json()["duplicate"] == true);  // a retry is stored once
+    // The demo allows two notices a day per shopper; a third is refused.
+    CHECK(notify(json{{"user_id", "cust-42"}, {"id", "n2"}, {"text", "Second"}}, inbound).status ==
+          201);
+    CHECK(notify(json{{"user_id", "cust-42"}, {"id", "n3"}, {"text", "Third"}}, inbound).status ==
+          429);
+    CHECK(notify(notice, inbound).status == 200);  // a retry of a stored one still answers
 
     ws_client shopper(port, "/ws/shopper", origin(port));
     hello(shopper, nullptr, 0,
