@@ -15,15 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string utc_day(std::int64_t ms) {
-    const std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
-
 json summary(std::vector<std::int64_t> v) {
     if (v.empty()) return json{{"count", 0}, {"avg", nullptr}, {"p50", nullptr}};
     std::sort(v.begin(), v.end());
@@ -120,7 +111,7 @@ json analytics_report(store& db, std::int64_t from, std::int64_t to) {
         // A notice pushed by the shop with no reply from the shopper is no conversation.
         if (first_shopper == msgs.end() && c.queued_at == 0 && c.csat_score == 0) continue;
         ++total;
-        auto& day = days[utc_day(c.created_at)];
+        auto& day = days[utc_date(c.created_at)];
         ++day.conversations;
         if (c.queued_at > 0) {
             ++handed;

@@ -23,21 +23,6 @@ namespace {
 constexpr std::int64_t session_ttl_ms = 12LL * 3600 * 1000;
 constexpr const char* cookie_name = "parley_session";
 
-http_response json_response(const http_request& req, unsigned status, const json& body) {
-    http_response res{static_cast<http::status>(status), req.version()};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.keep_alive(req.keep_alive());
-    res.body() = dump(body);
-    res.prepare_payload();
-    return res;
-}
-
-std::string header(const http_request& req, std::string_view name) {
-    auto it = req.find(name);
-    return it == req.end() ? std::string() : std::string(it->value());
-}
-
 std::string cookie_value(const http_request& req, std::string_view name) {
     const std::string cookies = header(req, "Cookie");
     std::size_t pos = 0;
@@ -587,17 +572,10 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         const auto shop = h.shop();
         const auto& secret = shop->cfg().integrations.inbound_secret;
         if (secret.empty()) throw http_failure{404, "inbound notices are not configured"};
-        std::int64_t ts = 0;
-        try {
-            ts = std::stoll(header(req, "X-Parley-Timestamp"));
-        } catch (const std::exception&) {
-            throw http_failure{401, "X-Parley-Timestamp is missing"};
-        }
-        if (std::llabs(now_ms() / 1000 - ts) > 300)
-            throw http_failure{401, "X-Parley-Timestamp is too old or in the future"};
-        if (!constant_time_equal(header(req, "X-Parley-Signature"),
-                                 signature_header(secret, ts, req.body())))
-            throw http_failure{401, "X-Parley-Signature does not match"};
+        if (!verify_signature(secret, header(req, "X-Parley-Timestamp"),
+                              header(req, "X-Parley-Signature"), req.body(), now_ms() / 1000))
+            throw http_failure{401,
+                               "missing, stale or wrong X-Parley-Timestamp/X-Parley-Signature"};
         const json body = parse_body(req);
         only_fields(body, {"user_id", "text", "id"});
         const std::string user_id = body_string(body, "user_id", 128);
@@ -653,6 +631,21 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
 }
 
 }  // namespace
+
+http_response json_response(const http_request& req, unsigned status, const json& body) {
+    http_response res{static_cast<http::status>(status), req.version()};
+    res.set(http::field::content_type, "application/json; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    res.body() = dump(body);
+    res.prepare_payload();
+    return res;
+}
+
+std::string header(const http_request& req, std::string_view name) {
+    auto it = req.find(name);
+    return it == req.end() ? std::string() : std::string(it->value());
+}
 
 http_response error_response(const http_request& req, unsigned status, std::string_view message) {
     return json_response(req, status, json{{"error", message}});

@@ -23,5 +23,9 @@ struct signed_in {
 std::optional<signed_in> authenticate(hub& h, const http_request& req);
 
 http_response error_response(const http_request& req, unsigned status, std::string_view message);
+// A JSON body with no-store caching, keeping the request's keep-alive.
+http_response json_response(const http_request& req, unsigned status, const nlohmann::json& body);
+// A request header's value ("" when absent).
+std::string header(const http_request& req, std::string_view name);
 
 }  // namespace parley::server

@@ -16,30 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string iso_date(std::int64_t ms) {
-    const std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
-}
-
-http_response reply(const http_request& req, unsigned status, const json& body) {
-    http_response res{static_cast<http::status>(status), req.version()};
-    res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.keep_alive(req.keep_alive());
-    res.body() = dump(body);
-    res.prepare_payload();
-    return res;
-}
-
-std::string header(const http_request& req, std::string_view name) {
-    auto it = req.find(name);
-    return it == req.end() ? std::string() : std::string(it->value());
-}
-
 // Like any shop backend: the shared key and a fresh, valid signature, with
 // the credentials the config's order_lookup endpoint uses.
 bool authorized(hub& h, const http_request& req) {
@@ -49,19 +25,11 @@ bool authorized(hub& h, const http_request& req) {
     if (auto key = ep->headers.find("X-Shop-Key"); key != ep->headers.end())
         if (!constant_time_equal(header(req, "X-Shop-Key"), key->second)) return false;
     if (ep->hmac_secret.empty()) return true;
-    const std::string ts = header(req, "X-Parley-Timestamp");
-    std::int64_t t = 0;
-    try {
-        t = std::stoll(ts);
-    } catch (const std::exception&) {
-        return false;
-    }
-    if (std::llabs(now_ms() / 1000 - t) > 300) return false;  // replayed or skewed
-    const std::string target(req.target());
-    const std::string expected = signature_header(
-        ep->hmac_secret, t,
-        endpoint_signed_text(std::string(req.method_string()), target, req.body()));
-    return constant_time_equal(header(req, "X-Parley-Signature"), expected);
+    return verify_signature(ep->hmac_secret, header(req, "X-Parley-Timestamp"),
+                            header(req, "X-Parley-Signature"),
+                            endpoint_signed_text(std::string(req.method_string()),
+                                                 std::string(req.target()), req.body()),
+                            now_ms() / 1000);
 }
 
 }  // namespace
@@ -139,7 +107,7 @@ std::vector<demo_order_record> demo_order_catalog(std::int64_t now) {
                  {"email", who.email},
                  {"customer_name", who.name},
                  {"status", status},
-                 {"placed_at", iso_date(placed)},
+                 {"placed_at", utc_date(placed)},
                  {"shipping_address", who.address},
                  {"items", items},
                  {"carrier", ""},
@@ -158,9 +126,9 @@ std::vector<demo_order_record> demo_order_catalog(std::int64_t now) {
         if (status == "delivered" || status == "returned") {
             // Alternately inside and outside a 30-day return window.
             const std::int64_t delivered = now - (i % 4 == 1 ? 5 : 45) * day;
-            doc["delivered_at"] = iso_date(delivered);
+            doc["delivered_at"] = utc_date(delivered);
         } else if (status != "cancelled") {
-            doc["estimated_delivery"] = iso_date(now + (1 + i % 5) * day);
+            doc["estimated_delivery"] = utc_date(now + (1 + i % 5) * day);
         }
         out.push_back({std::to_string(number), lower_ascii(who.email), dump(doc), now});
     }
@@ -169,8 +137,9 @@ std::vector<demo_order_record> demo_order_catalog(std::int64_t now) {
 
 http_response handle_demo_shop(hub& h, const http_request& req) {
     if (!h.shop()->cfg().integrations.demo_orders)
-        return reply(req, 404, json{{"error", "the demo shop backend is off"}});
-    if (!authorized(h, req)) return reply(req, 401, json{{"error", "bad key or signature"}});
+        return json_response(req, 404, json{{"error", "the demo shop backend is off"}});
+    if (!authorized(h, req))
+        return json_response(req, 401, json{{"error", "bad key or signature"}});
     const std::string_view full(req.target().data(), req.target().size());
     const auto q = full.find('?');
     std::string_view path = full.substr(0, q);
@@ -186,7 +155,8 @@ http_response handle_demo_shop(hub& h, const http_request& req) {
         }
     }
     constexpr std::string_view prefix = "/demo-shop/api/orders/";
-    if (path.rfind(prefix, 0) != 0) return reply(req, 404, json{{"error", "no such endpoint"}});
+    if (path.rfind(prefix, 0) != 0)
+        return json_response(req, 404, json{{"error", "no such endpoint"}});
     path.remove_prefix(prefix.size());
     const auto slash = path.find('/');
     const std::string number = url_decode(path.substr(0, slash));
@@ -196,50 +166,53 @@ http_response handle_demo_shop(hub& h, const http_request& req) {
     json body = json::object();
     if (req.method() == http::verb::post) {
         body = json::parse(req.body(), nullptr, false);
-        if (!body.is_object()) return reply(req, 400, json{{"error", "expected a JSON object"}});
+        if (!body.is_object())
+            return json_response(req, 400, json{{"error", "expected a JSON object"}});
         if (body.contains("email") && body["email"].is_string()) email = body["email"];
     }
     auto order = h.db().find_demo_order(number);
     // Wrong email and unknown number look the same: nobody learns that an order exists.
     if (!order || order->email != lower_ascii(email))
-        return reply(req, 404, json{{"error", "no order with this number and email"}});
+        return json_response(req, 404, json{{"error", "no order with this number and email"}});
     json doc = json::parse(order->document);
 
-    if (action.empty() && req.method() == http::verb::get) return reply(req, 200, doc);
-    if (req.method() != http::verb::post) return reply(req, 405, json{{"error", "use POST"}});
+    if (action.empty() && req.method() == http::verb::get) return json_response(req, 200, doc);
+    if (req.method() != http::verb::post)
+        return json_response(req, 405, json{{"error", "use POST"}});
 
     const std::string status = doc.value("status", "");
     const std::string reference_suffix = random_token(3);
     std::string reference;
     if (action == "returns") {
         if (status != "delivered")
-            return reply(req, 409, json{{"error", "only delivered orders can be returned"}});
+            return json_response(req, 409,
+                                 json{{"error", "only delivered orders can be returned"}});
         reference = "R-" + number + "-" + reference_suffix;
         doc["status"] = "return_requested";
         doc["return"] = {{"reference", reference},
                          {"reason", body.value("reason", "")},
-                         {"requested_at", iso_date(now_ms())}};
+                         {"requested_at", utc_date(now_ms())}};
     } else if (action == "cancel") {
         if (status != "pending" && status != "processing")
-            return reply(req, 409, json{{"error", "the order has shipped"}});
+            return json_response(req, 409, json{{"error", "the order has shipped"}});
         reference = "C-" + number + "-" + reference_suffix;
         doc["status"] = "cancelled";
         doc["estimated_delivery"] = "";
     } else if (action == "address") {
         if (status != "pending" && status != "processing")
-            return reply(req, 409, json{{"error", "the order has shipped"}});
+            return json_response(req, 409, json{{"error", "the order has shipped"}});
         const std::string address = body.value("new_address", "");
         if (address.size() < 10)
-            return reply(req, 400, json{{"error", "new_address is too short"}});
+            return json_response(req, 400, json{{"error", "new_address is too short"}});
         reference = "A-" + number + "-" + reference_suffix;
         doc["shipping_address"] = address;
     } else {
-        return reply(req, 404, json{{"error", "no such endpoint"}});
+        return json_response(req, 404, json{{"error", "no such endpoint"}});
     }
     order->document = dump(doc);
     order->updated_at = now_ms();
     h.db().save_demo_order(*order);
-    return reply(req, 200, json{{"reference", reference}, {"status", doc["status"]}});
+    return json_response(req, 200, json{{"reference", reference}, {"status", doc["status"]}});
 }
 
 }  // namespace parley::server

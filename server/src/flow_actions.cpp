@@ -174,22 +174,9 @@ net::awaitable<action_outcome> perform(hub& h, const parley::config& cfg,
         co_return ticket_for(h, cfg, r, order);
     }
     std::string reference;
-    try {
-        const json reply = json::parse(result.response.body);
-        if (reply.is_object()) {
-            auto it = submit->fields.find("reference");
-            const std::string pointer = it == submit->fields.end() ? "/reference" : it->second;
-            const json* v = nullptr;
-            try {
-                v = &reply.at(json::json_pointer(pointer));
-            } catch (const std::exception&) {
-            }
-            if (v && v->is_string()) reference = v->get<std::string>().substr(0, 100);
-            if (v && v->is_number_integer()) reference = std::to_string(v->get<std::int64_t>());
-        }
-    } catch (const std::exception&) {
-        // A 2xx with no JSON body: done, without a reference.
-    }
+    // A 2xx without a JSON object is still done, without a reference.
+    const json reply = json::parse(result.response.body, nullptr, false);
+    if (reply.is_object()) reference = reply_field(reply, *submit, "reference").substr(0, 100);
     if (reference.empty()) reference = param(r, "order_number");
     const char* key = r.action == "return_request" ? "return_created"
                       : r.action == "cancel_order" ? "cancel_done"

@@ -1,5 +1,7 @@
 #include "frames.hpp"
 
+#include <ctime>
+
 #include <chrono>
 
 namespace parley::server {
@@ -14,6 +16,15 @@ std::int64_t now_ms() {
 
 std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string utc_date(std::int64_t ms) {
+    const std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
 }
 
 std::string fill_placeholder(std::string text, std::string_view key, std::string_view value) {

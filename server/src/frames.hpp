@@ -12,6 +12,8 @@
 namespace parley::server {
 
 std::int64_t now_ms();
+// "2026-11-22": the UTC date of a time in ms since the epoch.
+std::string utc_date(std::int64_t ms);
 
 // Serializes with invalid UTF-8 replaced (stored text is valid, but never
 // let one bad byte kill a socket).

@@ -12,23 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-// The value at the field's pointer as text ("" when absent or not a scalar).
-std::string field_text(const json& reply, const parley::endpoint_spec& e,
-                       const std::string& field) {
-    auto it = e.fields.find(field);
-    const std::string pointer = it == e.fields.end() ? "/" + field : it->second;
-    if (pointer.empty()) return "";
-    try {
-        const json& v = reply.at(json::json_pointer(pointer));
-        if (v.is_string()) return v.get<std::string>().substr(0, 2000);
-        if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-        if (v.is_number()) return v.dump();
-        return "";
-    } catch (const std::exception&) {
-        return "";
-    }
-}
-
 const json* field_value(const json& reply, const parley::endpoint_spec& e,
                         const std::string& field) {
     auto it = e.fields.find(field);
@@ -50,6 +33,23 @@ bool http_link(const std::string& url) {
 
 }  // namespace
 
+// The value at the field's pointer as text ("" when absent or not a scalar).
+std::string reply_field(const json& reply, const parley::endpoint_spec& e,
+                        const std::string& field) {
+    auto it = e.fields.find(field);
+    const std::string pointer = it == e.fields.end() ? "/" + field : it->second;
+    if (pointer.empty()) return "";
+    try {
+        const json& v = reply.at(json::json_pointer(pointer));
+        if (v.is_string()) return v.get<std::string>().substr(0, 2000);
+        if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+        if (v.is_number()) return v.dump();
+        return "";
+    } catch (const std::exception&) {
+        return "";
+    }
+}
+
 json order_info::to_json() const {
     json items_json = json::array();
     for (const auto& i : items) items_json.push_back({{"name", i.name}, {"quantity", i.quantity}});
@@ -68,16 +68,16 @@ std::optional<order_info> map_order(const json& reply, const parley::endpoint_sp
     if (!reply.is_object()) return std::nullopt;
     order_info o;
     o.number = number;
-    o.status = lower_ascii(field_text(reply, e, "status"));
+    o.status = lower_ascii(reply_field(reply, e, "status"));
     if (o.status.empty()) return std::nullopt;
-    o.carrier = field_text(reply, e, "carrier");
-    o.tracking_number = field_text(reply, e, "tracking_number");
-    o.tracking_url = field_text(reply, e, "tracking_url");
+    o.carrier = reply_field(reply, e, "carrier");
+    o.tracking_number = reply_field(reply, e, "tracking_number");
+    o.tracking_url = reply_field(reply, e, "tracking_url");
     if (!http_link(o.tracking_url)) o.tracking_url.clear();
-    o.estimated_delivery = field_text(reply, e, "estimated_delivery");
-    o.delivered_at = field_text(reply, e, "delivered_at");
-    o.email = field_text(reply, e, "email");
-    o.customer_id = field_text(reply, e, "customer_id");
+    o.estimated_delivery = reply_field(reply, e, "estimated_delivery");
+    o.delivered_at = reply_field(reply, e, "delivered_at");
+    o.email = reply_field(reply, e, "email");
+    o.customer_id = reply_field(reply, e, "customer_id");
     if (const json* items = field_value(reply, e, "items"); items && items->is_array()) {
         for (const auto& i : *items) {
             order_item item;

@@ -34,6 +34,11 @@ struct order_info {
     nlohmann::json to_json() const;
 };
 
+// One field of a shop's reply as text, through the endpoint's field map
+// ("/<field>" when unmapped); "" when absent or not a string or number.
+std::string reply_field(const nlohmann::json& reply, const parley::endpoint_spec& e,
+                        const std::string& field);
+
 // Reads the shop's reply. nullopt when it is not an object or has no status
 // (a malformed reply is an error, never an empty order).
 std::optional<order_info> map_order(const nlohmann::json& reply, const parley::endpoint_spec& e,

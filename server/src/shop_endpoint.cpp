@@ -3,7 +3,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <chrono>
+#include <cstdlib>
 
 #include "auth.hpp"
 
@@ -39,6 +41,17 @@ std::string expand_url(const std::string& url_template,
 std::string signature_header(const std::string& secret, std::int64_t unix_seconds,
                              const std::string& signed_text) {
     return "v1=" + hmac_sha256_hex(secret, std::to_string(unix_seconds) + "." + signed_text);
+}
+
+bool verify_signature(const std::string& secret, const std::string& timestamp_header,
+                      const std::string& signature_header_value, const std::string& signed_text,
+                      std::int64_t now_seconds) {
+    std::int64_t ts = 0;
+    const auto* end = timestamp_header.data() + timestamp_header.size();
+    auto [ptr, ec] = std::from_chars(timestamp_header.data(), end, ts);
+    if (ec != std::errc() || ptr != end || timestamp_header.empty()) return false;
+    if (std::llabs(now_seconds - ts) > 300) return false;  // replayed or skewed
+    return constant_time_equal(signature_header_value, signature_header(secret, ts, signed_text));
 }
 
 std::string endpoint_signed_text(const std::string& method, const std::string& target,

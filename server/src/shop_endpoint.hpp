@@ -22,6 +22,13 @@ std::string expand_url(const std::string& url_template,
 // X-Parley-Signature = "v1=" + hex(HMAC-SHA256(secret, "<timestamp>.<signed text>")).
 std::string signature_header(const std::string& secret, std::int64_t unix_seconds,
                              const std::string& signed_text);
+// A signed request to us (the demo backend, the shop's notices): the
+// timestamp is within 5 minutes of `now_seconds` and the signature matches,
+// compared in constant time.
+bool verify_signature(const std::string& secret, const std::string& timestamp_header,
+                      const std::string& signature_header_value, const std::string& signed_text,
+                      std::int64_t now_seconds);
+
 // What an endpoint call signs: "<METHOD> <target>\n<body>" (the target
 // carries the order number and email of a GET).
 std::string endpoint_signed_text(const std::string& method, const std::string& target,
