@@ -27,24 +27,20 @@ import {
   lines,
   num,
   obj,
+  parseAgent,
   percent,
   setCsrf,
   setOrDelete,
   setUnauthorizedHandler,
   str,
   strings,
+  type Agent,
   type Json,
 } from "./util";
 
 type TabName = "faqs" | "flows" | "appearance" | "hours" | "privacy" | "publish" | "analytics";
 const TABS: readonly TabName[] = ["faqs", "flows", "appearance", "hours", "privacy", "publish", "analytics"];
 
-interface Agent {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-}
 
 /** The widget loader's globals (widget/shared.ts): the preview hook is all this page uses. */
 interface ParleyGlobals {
@@ -80,13 +76,6 @@ function flowList(): Json[] {
 // ---------------------------------------------------------------------------
 // Sign-in
 
-function parseAgent(v: unknown): Agent | null {
-  const a = obj(v);
-  const id = str(a["id"]);
-  const email = str(a["email"]);
-  if (!id && !email) return null;
-  return { id, email, name: str(a["name"], email), role: str(a["role"]) };
-}
 
 const ADMINS_ONLY = "This page is for admins only: sign in with an admin account.";
 
@@ -189,7 +178,8 @@ async function restore(): Promise<void> {
 // ---------------------------------------------------------------------------
 // Loading the published config
 
-async function loadConfig(): Promise<void> {
+/** `withVersions`: also reload the versions list when the Publish tab shows (a caller that reloads it itself passes false). */
+async function loadConfig(withVersions = true): Promise<void> {
   const state = $("draft-state");
   state.hidden = false;
   state.textContent = "Loading the configuration…";
@@ -216,7 +206,7 @@ async function loadConfig(): Promise<void> {
   renderFlows();
   updateDraftState();
   startPreview();
-  if (currentTab === "publish") void loadVersions();
+  if (withVersions && currentTab === "publish") void loadVersions();
 }
 
 /** After every edit: the dirty marker, and the preview follows the draft. */
@@ -1107,7 +1097,7 @@ async function rollback(n: number): Promise<void> {
     const r = await api("POST", "/api/config/rollback", { version: n });
     if (r.status === 200 || r.status === 201) {
       const v = num(r.data["version"]);
-      await loadConfig();
+      await loadConfig(false); // one versions reload, awaited, so its status cannot land after ours
       await loadVersions();
       status.textContent = `Rolled back: version ${v || version} is a copy of version ${n} and is live.`;
       announce(status.textContent);

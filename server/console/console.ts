@@ -2,14 +2,22 @@
 // (REST for sign-in, tickets and canned replies; the agent WebSocket for
 // everything live). Message text only ever goes into text nodes.
 
-type Json = Record<string, unknown>;
-
-interface Agent {
-  id: string;
-  name: string;
-  email: string;
-  role?: string;
-}
+import {
+  $,
+  $area,
+  $button,
+  $input,
+  api,
+  arr,
+  el,
+  num,
+  obj,
+  parseAgent,
+  setCsrf,
+  str,
+  type Agent,
+  type Json,
+} from "../pages/common";
 
 interface QueueEntry {
   id: string;
@@ -78,51 +86,6 @@ const TABS: readonly TabName[] = ["conversations", "tickets", "webhooks"];
 
 // ---------------------------------------------------------------------------
 // Small helpers
-
-function $(id: string): HTMLElement {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`missing #${id}`);
-  return e;
-}
-function $input(id: string): HTMLInputElement {
-  return $(id) as HTMLInputElement;
-}
-function $area(id: string): HTMLTextAreaElement {
-  return $(id) as HTMLTextAreaElement;
-}
-function $button(id: string): HTMLButtonElement {
-  return $(id) as HTMLButtonElement;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { class?: string; text?: string; attrs?: Record<string, string> } = {},
-  children: Node[] = [],
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.class) e.className = props.class;
-  if (props.text !== undefined) e.textContent = props.text;
-  if (props.attrs) for (const [k, v] of Object.entries(props.attrs)) e.setAttribute(k, v);
-  for (const c of children) e.appendChild(c);
-  return e;
-}
-
-function str(v: unknown, fallback = ""): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return fallback;
-}
-function num(v: unknown, fallback = 0): number {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return fallback;
-}
-function obj(v: unknown): Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {};
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 function randomId(prefix: string): string {
   const bytes = new Uint8Array(9);
@@ -196,7 +159,6 @@ const AUTHOR_LABEL: Record<string, string> = {
 // State
 
 let me: Agent | null = null;
-let csrf = "";
 let ws: WebSocket | null = null;
 let wsWanted = false;
 let reconnectAttempt = 0;
@@ -227,40 +189,13 @@ let deliveriesSeq = 0; // the newest request; older answers are dropped
 // ---------------------------------------------------------------------------
 // REST
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; data: Json }> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && method !== "HEAD" && csrf) headers["X-CSRF-Token"] = csrf;
-  const res = await fetch(path, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let data: Json = {};
-  try {
-    const parsed: unknown = await res.json();
-    data = Array.isArray(parsed) ? { items: parsed } : obj(parsed);
-  } catch {
-    data = {};
-  }
-  return { status: res.status, data };
-}
-
-function parseAgent(v: unknown): Agent | null {
-  const a = obj(v);
-  const id = str(a["id"]);
-  const email = str(a["email"]);
-  if (!id && !email) return null;
-  return { id, email, name: str(a["name"], email), role: str(a["role"]) };
-}
 
 // ---------------------------------------------------------------------------
 // Views: sign-in / app
 
 function showLogin(message = ""): void {
   me = null;
-  csrf = "";
+  setCsrf("");
   $("login-view").hidden = false;
   $("app-view").hidden = true;
   $("sign-out").hidden = true;
@@ -301,7 +236,7 @@ async function onLogin(ev: Event): Promise<void> {
     const { status, data } = await api("POST", "/api/login", { email, password });
     if (status >= 200 && status < 300) {
       me = parseAgent(data["agent"]);
-      csrf = str(data["csrf"]);
+      setCsrf(str(data["csrf"]));
       $input("login-password").value = "";
       showApp(true);
     } else if (status === 401 || status === 403) {
@@ -1420,7 +1355,7 @@ async function restore(): Promise<void> {
     const { status, data } = await api("GET", "/api/me");
     if (status === 200) {
       me = parseAgent(data["agent"]);
-      csrf = str(data["csrf"]);
+      setCsrf(str(data["csrf"]));
       if (me) {
         showApp(false);
         return;

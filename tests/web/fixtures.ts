@@ -348,13 +348,17 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
-export class Shopper {
+/** A test's end of a Parley WebSocket: every frame kept, waits that time out with the frames so far. */
+class FrameSocket {
   readonly frames: Frame[] = [];
   private waiters: Waiter[] = [];
-  private closed: Error | null = null;
-  private seq = 0;
+  protected closed: Error | null = null;
+  protected seq = 0;
 
-  private constructor(private readonly ws: WebSocket) {
+  protected constructor(
+    protected readonly ws: WebSocket,
+    private readonly who: string,
+  ) {
     ws.on("message", (data) => {
       let f: Frame;
       try {
@@ -371,35 +375,14 @@ export class Shopper {
       }
     });
     ws.on("close", (code, reason) => {
-      this.closed = new Error(`shopper socket closed (${code} ${reason.toString()})`);
+      this.closed = new Error(`${who} socket closed (${code} ${reason.toString()})`);
       for (const w of this.waiters) w.reject(this.closed);
       this.waiters = [];
     });
   }
 
-  static connect(url: string): Promise<Shopper> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws/shopper`, { headers: { Origin: url } });
-      const s = new Shopper(ws);
-      ws.once("open", () => resolve(s));
-      ws.once("error", reject);
-      ws.once("unexpected-response", (req, res) => {
-        req.destroy();
-        reject(new Error(`shopper upgrade refused: ${res.statusCode}`));
-      });
-    });
-  }
-
   send(frame: Frame): void {
     this.ws.send(JSON.stringify(frame));
-  }
-
-  /** Sends a chat message and waits for its ack; returns the stored id. */
-  async say(text: string): Promise<number> {
-    const clientId = `c-test-${++this.seq}-${Date.now()}`;
-    this.send({ type: "message", client_id: clientId, text });
-    const ack = await this.waitFor((f) => f["type"] === "ack" && f["client_id"] === clientId, `ack of "${text}"`);
-    return Number(ack["id"]);
   }
 
   /** Resolves with the first frame (already received or future) matching `pred`. */
@@ -421,7 +404,7 @@ export class Shopper {
       };
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`shopper: timed out waiting for ${what}; frames so far:\n${this.frames.map((f) => JSON.stringify(f)).join("\n")}`));
+        reject(new Error(`${this.who}: timed out waiting for ${what}; frames so far:\n${this.frames.map((f) => JSON.stringify(f)).join("\n")}`));
       }, timeoutMs);
       this.waiters.push(w);
     });
@@ -429,6 +412,33 @@ export class Shopper {
 
   close(): void {
     this.ws.close();
+  }
+}
+
+export class Shopper extends FrameSocket {
+  private constructor(ws: WebSocket) {
+    super(ws, "shopper");
+  }
+
+  static connect(url: string): Promise<Shopper> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws/shopper`, { headers: { Origin: url } });
+      const s = new Shopper(ws);
+      ws.once("open", () => resolve(s));
+      ws.once("error", reject);
+      ws.once("unexpected-response", (req, res) => {
+        req.destroy();
+        reject(new Error(`shopper upgrade refused: ${res.statusCode}`));
+      });
+    });
+  }
+
+  /** Sends a chat message and waits for its ack; returns the stored id. */
+  async say(text: string): Promise<number> {
+    const clientId = `c-test-${++this.seq}-${Date.now()}`;
+    this.send({ type: "message", client_id: clientId, text });
+    const ack = await this.waitFor((f) => f["type"] === "ack" && f["client_id"] === clientId, `ack of "${text}"`);
+    return Number(ack["id"]);
   }
 }
 
@@ -496,33 +506,9 @@ export const test = base.extend<
 // ---------------------------------------------------------------------------
 // A scripted agent on /ws/agent (signed in over REST, like the console)
 
-export class AgentSocket {
-  readonly frames: Frame[] = [];
-  private waiters: Waiter[] = [];
-  private closed: Error | null = null;
-  private seq = 0;
-
-  private constructor(private readonly ws: WebSocket) {
-    ws.on("message", (data) => {
-      let f: Frame;
-      try {
-        f = JSON.parse(data.toString()) as Frame;
-      } catch {
-        return;
-      }
-      this.frames.push(f);
-      for (const w of [...this.waiters]) {
-        if (w.pred(f)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(f);
-        }
-      }
-    });
-    ws.on("close", (code) => {
-      this.closed = new Error(`agent socket closed (${code})`);
-      for (const w of this.waiters) w.reject(this.closed);
-      this.waiters = [];
-    });
+export class AgentSocket extends FrameSocket {
+  private constructor(ws: WebSocket) {
+    super(ws, "agent");
   }
 
   /** Signs in with POST /api/login and opens the agent socket with that session; resolves after its hello. */
@@ -548,10 +534,6 @@ export class AgentSocket {
     return a;
   }
 
-  send(frame: Frame): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-
   /** Claims, answers and closes a queued conversation (the shopper then gets csat_request). */
   async handle(conversationId: string, text: string): Promise<void> {
     this.send({ type: "claim", conversation_id: conversationId });
@@ -561,33 +543,5 @@ export class AgentSocket {
     await this.waitFor((f) => f["type"] === "ack" && f["client_id"] === clientId, "the reply's ack");
     this.send({ type: "close", conversation_id: conversationId });
     await this.waitFor((f) => f["type"] === "closed" && f["conversation_id"] === conversationId, "closed");
-  }
-
-  waitFor(pred: (f: Frame) => boolean, what: string, timeoutMs = 10_000): Promise<Frame> {
-    const seen = this.frames.find(pred);
-    if (seen) return Promise.resolve(seen);
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise<Frame>((resolve, reject) => {
-      const w: Waiter = {
-        pred,
-        resolve: (f) => {
-          clearTimeout(timer);
-          resolve(f);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`agent: timed out waiting for ${what}; frames so far:\n${this.frames.map((f) => JSON.stringify(f)).join("\n")}`));
-      }, timeoutMs);
-      this.waiters.push(w);
-    });
-  }
-
-  close(): void {
-    this.ws.close();
   }
 }
