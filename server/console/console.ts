@@ -14,6 +14,7 @@ import {
   obj,
   parseAgent,
   setCsrf,
+  signIn,
   str,
   type Agent,
   type Json,
@@ -221,37 +222,10 @@ function showApp(focus: boolean): void {
 
 async function onLogin(ev: Event): Promise<void> {
   ev.preventDefault();
-  const email = $input("login-email").value.trim();
-  const password = $input("login-password").value;
-  const errorEl = $("login-error");
-  errorEl.textContent = "";
-  if (!email || !password) {
-    errorEl.textContent = "Sign-in failed: enter your email and password.";
-    (email ? $input("login-password") : $input("login-email")).focus();
-    return;
-  }
-  const submit = $button("login-submit");
-  submit.disabled = true;
-  try {
-    const { status, data } = await api("POST", "/api/login", { email, password });
-    if (status >= 200 && status < 300) {
-      me = parseAgent(data["agent"]);
-      setCsrf(str(data["csrf"]));
-      $input("login-password").value = "";
-      showApp(true);
-    } else if (status === 401 || status === 403) {
-      errorEl.textContent = "Sign-in failed: wrong email or password.";
-      $input("login-password").select();
-    } else if (status === 429) {
-      errorEl.textContent = "Sign-in failed: too many attempts, try again in a minute.";
-    } else {
-      errorEl.textContent = `Sign-in failed: ${str(data["error"], `server answered ${status}`)}`;
-    }
-  } catch {
-    errorEl.textContent = "Sign-in failed: the server cannot be reached.";
-  } finally {
-    submit.disabled = false;
-  }
+  const agent = await signIn();
+  if (!agent) return;
+  me = agent;
+  showApp(true);
 }
 
 async function onSignOut(): Promise<void> {

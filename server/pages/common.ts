@@ -118,3 +118,54 @@ export async function api(method: string, path: string, body?: unknown): Promise
   if (res.status === 401 && path !== "/api/login" && path !== "/api/me") onUnauthorized();
   return { status: res.status, data };
 }
+
+// ---------------------------------------------------------------------------
+// Sign-in form (#login-email, #login-password, #login-submit, #login-error)
+
+/**
+ * Signs in with the form's email and password. `refuse` may turn a valid
+ * account away (the admin page takes admins only): it returns the reason.
+ * Resolves with the agent (the CSRF token set), or null with the reason
+ * shown in the form and focus on the field to fix.
+ */
+export async function signIn(refuse: (agent: Agent) => string | null = () => null): Promise<Agent | null> {
+  const email = $input("login-email").value.trim();
+  const password = $input("login-password").value;
+  const errorEl = $("login-error");
+  errorEl.textContent = "";
+  if (!email || !password) {
+    errorEl.textContent = "Sign-in failed: enter your email and password.";
+    (email ? $input("login-password") : $input("login-email")).focus();
+    return null;
+  }
+  const submit = $button("login-submit");
+  submit.disabled = true;
+  try {
+    const { status, data } = await api("POST", "/api/login", { email, password });
+    if (status >= 200 && status < 300) {
+      $input("login-password").value = "";
+      const agent = parseAgent(data["agent"]);
+      const refusal = agent ? refuse(agent) : "the server's answer names no account";
+      if (!agent || refusal) {
+        errorEl.textContent = `Sign-in refused: ${refusal}`;
+        $input("login-email").select();
+        return null;
+      }
+      setCsrf(str(data["csrf"]));
+      return agent;
+    }
+    if (status === 401 || status === 403) {
+      errorEl.textContent = "Sign-in failed: wrong email or password.";
+      $input("login-password").select();
+    } else if (status === 429) {
+      errorEl.textContent = "Sign-in failed: too many attempts, try again in a minute.";
+    } else {
+      errorEl.textContent = `Sign-in failed: ${str(data["error"], `server answered ${status}`)}`;
+    }
+  } catch {
+    errorEl.textContent = "Sign-in failed: the server cannot be reached.";
+  } finally {
+    submit.disabled = false;
+  }
+  return null;
+}
