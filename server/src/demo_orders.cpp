@@ -169,6 +169,10 @@ http_response handle_demo_shop(hub& h, const http_request& req) {
         if (!body.is_object())
             return json_response(req, 400, json{{"error", "expected a JSON object"}});
         if (body.contains("email") && body["email"].is_string()) email = body["email"];
+        for (const auto* field : {"reason", "new_address", "email", "order_number"})
+            if (body.contains(field) && !body[field].is_string())
+                return json_response(req, 400,
+                                     json{{"error", std::string(field) + " must be a string"}});
     }
     auto order = h.db().find_demo_order(number);
     // Wrong email and unknown number look the same: nobody learns that an order exists.

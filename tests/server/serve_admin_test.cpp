@@ -144,6 +144,32 @@ TEST_CASE("admin: publish, refuse, try, roll back; versions survive a restart") 
               .status == 404);
 }
 
+TEST_CASE("admin and integrations: hostile bodies get clear errors and the server lives") {
+    deployment d({}, {"--no-rate-limits"});
+    const auto port = d.port();
+    const auto boss = login(port, "boss@shop.test", "boss-password");
+    for (const auto* path : {"/api/config/publish", "/api/config/validate", "/api/config/try",
+                             "/api/config/rollback"}) {
+        for (const auto* body : {"{not json", "[1,2]", "\"text\"", "{\"config\": 5}",
+                                 "{\"questions\": \"many\"}", "{\"version\": \"two\"}"}) {
+            const auto r = http_call(port, http::verb::post, path, body, as(boss));
+            INFO(path << " " << body << " → " << r.status << " " << r.body);
+            CHECK(r.status >= 400);
+            CHECK(r.status < 500);
+            CHECK(r.body_json().contains("error"));
+        }
+    }
+    json many = json::array();
+    for (int i = 0; i < 501; ++i) many.push_back("q");
+    CHECK(http_call(port, http::verb::post, "/api/config/try", json{{"questions", many}}.dump(),
+                    as(boss))
+              .status == 400);
+    CHECK(http_call(port, http::verb::get, "/api/config/versions/abc", {}, as(boss)).status == 400);
+    // The notice endpoint refuses unsigned junk before reading it.
+    CHECK(http_call(port, http::verb::post, "/api/notify", "{not json").status == 401);
+    CHECK(http_call(port, http::verb::get, "/healthz").status == 200);
+}
+
 TEST_CASE("admin: a config of several megabytes is accepted only at /api/config") {
     deployment d({}, {"--no-rate-limits"});
     const auto port = d.port();

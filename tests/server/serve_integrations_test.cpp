@@ -66,6 +66,21 @@ TEST_CASE("integrations: order status against the demo shop's backend") {
     // into the action, and the demo backend refuses unsigned callers.
     CHECK(http_call(port, http::verb::get, "/demo-shop/api/orders/1001?email=alex%40example.com")
               .status == 401);
+    // Signed but malformed: a clear 400, never a 500.
+    const std::string target = "/demo-shop/api/orders/1002/returns";
+    const std::string body = R"({"email":"mei.chen@example.com","reason":5})";
+    const auto ts = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    const auto bad = http_call(
+        port, http::verb::post, target, body,
+        {{"X-Shop-Key", "demo-shop-key"},
+         {"X-Parley-Timestamp", std::to_string(ts)},
+         {"X-Parley-Signature", parley::server::signature_header(
+                                    "demo-shop-signing-secret", ts,
+                                    parley::server::endpoint_signed_text("POST", target, body))}});
+    CHECK(bad.status == 400);
+    CHECK(bad.body_json()["error"] == "reason must be a string");
 }
 
 TEST_CASE("integrations: returns, cancellations and address changes follow the shop's rules") {
