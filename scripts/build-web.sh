@@ -70,47 +70,30 @@ function writeFileAtomic(file, data) {
   fs.renameSync(tmp, file);
 }
 
-// --- agent console ---------------------------------------------------------
-const consoleOut = path.join(out, "console");
-fs.rmSync(consoleOut, { recursive: true, force: true });
-fs.mkdirSync(consoleOut, { recursive: true });
-const consoleBuild = await build({
-  ...common,
-  entryPoints: ["server/console/console.ts", "server/console/console.css"],
-  outdir: consoleOut,
-  format: "iife",
-});
-const co = outputs(consoleBuild.metafile);
-const consoleHtml = substitute(
-  fs.readFileSync("server/console/index.html", "utf8"),
-  [
-    ['src="/console/console.js"', `src="/console/${co.get("server/console/console.ts")}"`],
-    ['href="/console/console.css"', `href="/console/${co.get("server/console/console.css")}"`],
-  ],
-  "server/console/index.html",
-);
-writeFileAtomic(path.join(consoleOut, "index.html"), consoleHtml);
-
-// --- merchant admin (/admin) -------------------------------------------------
-const adminOut = path.join(out, "admin");
-fs.rmSync(adminOut, { recursive: true, force: true });
-fs.mkdirSync(adminOut, { recursive: true });
-const adminBuild = await build({
-  ...common,
-  entryPoints: ["server/admin/admin.ts", "server/admin/admin.css"],
-  outdir: adminOut,
-  format: "iife",
-});
-const ao = outputs(adminBuild.metafile);
-const adminHtml = substitute(
-  fs.readFileSync("server/admin/index.html", "utf8"),
-  [
-    ['src="/admin/admin.js"', `src="/admin/${ao.get("server/admin/admin.ts")}"`],
-    ['href="/admin/admin.css"', `href="/admin/${ao.get("server/admin/admin.css")}"`],
-  ],
-  "server/admin/index.html",
-);
-writeFileAtomic(path.join(adminOut, "index.html"), adminHtml);
+// --- the server's own pages: /console (agents) and /admin (merchants) --------
+// server/<name>/{<name>.ts,<name>.css,index.html} → build/www/<name>/ with hashed names.
+async function buildPage(name) {
+  const dir = path.join(out, name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const src = `server/${name}/${name}`;
+  const result = await build({ ...common, entryPoints: [`${src}.ts`, `${src}.css`], outdir: dir, format: "iife" });
+  const o = outputs(result.metafile);
+  const js = o.get(`${src}.ts`);
+  const css = o.get(`${src}.css`);
+  const html = substitute(
+    fs.readFileSync(`server/${name}/index.html`, "utf8"),
+    [
+      [`src="/${name}/${name}.js"`, `src="/${name}/${js}"`],
+      [`href="/${name}/${name}.css"`, `href="/${name}/${css}"`],
+    ],
+    `server/${name}/index.html`,
+  );
+  writeFileAtomic(path.join(dir, "index.html"), html);
+  return { dir, js, css };
+}
+const consolePage = await buildPage("console");
+const adminPage = await buildPage("admin");
 
 // --- demo shop page ----------------------------------------------------------
 const siteDir = "demo/site";
@@ -197,11 +180,11 @@ const sizes = [["widget.js", "loader"], [uiFile, "ui"], [workerFile, "worker"], 
 console.log(`build-web: widget: ${sizes.join("; ")}`);
 
 const rel = (p) => path.relative(root, p) || ".";
-console.log(`build-web: wrote ${rel(consoleOut)}/{index.html,${co.get("server/console/console.ts")},${co.get("server/console/console.css")}}`);
-const adminSizes = [ao.get("server/admin/admin.ts"), ao.get("server/admin/admin.css")].map((f) => {
-  const data = fs.readFileSync(path.join(adminOut, f));
+console.log(`build-web: wrote ${rel(consolePage.dir)}/{index.html,${consolePage.js},${consolePage.css}}`);
+const adminSizes = [adminPage.js, adminPage.css].map((f) => {
+  const data = fs.readFileSync(path.join(adminPage.dir, f));
   return `${f} ${data.length} B, ${zlib.gzipSync(data, { level: 9 }).length} B gzip`;
 });
-console.log(`build-web: wrote ${rel(adminOut)}/index.html; ${adminSizes.join("; ")}`);
+console.log(`build-web: wrote ${rel(adminPage.dir)}/index.html; ${adminSizes.join("; ")}`);
 console.log(`build-web: wrote ${rel(out)}/index.html, ${[...so.values()].join(", ")}`);
 JS

@@ -32,6 +32,8 @@ import {
   setCsrf,
   setOrDelete,
   setUnauthorizedHandler,
+  showAppView,
+  showSignInView,
   signIn,
   str,
   strings,
@@ -77,28 +79,17 @@ function flowList(): Json[] {
 // ---------------------------------------------------------------------------
 // Sign-in
 
-
 const ADMINS_ONLY = "This page is for admins only: sign in with an admin account.";
 
 function showLogin(message = ""): void {
   me = null;
-  setCsrf("");
-  $("login-view").hidden = false;
-  $("app-view").hidden = true;
-  $("sign-out").hidden = true;
-  $("whoami").hidden = true;
+  showSignInView(message);
   $("draft-state").hidden = true;
-  $("login-error").textContent = message;
   $input("login-email").focus();
 }
 
 async function showApp(focus: boolean): Promise<void> {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("sign-out").hidden = false;
-  const who = $("whoami");
-  who.hidden = false;
-  who.textContent = me ? `${me.name} (${me.email})` : "";
+  showAppView(me);
   selectTab("faqs", false);
   if (focus) $("tab-faqs").focus();
   await loadConfig();

@@ -5,7 +5,7 @@ import { $, arr, el, isObj, num, str, type ApiResult, type Json } from "../pages
 
 export {
   $, $area, $button, $input, $select, api, arr, el, isObj, num, obj, parseAgent, setCsrf,
-  setUnauthorizedHandler, signIn, str, type Agent, type ApiResult, type Json,
+  setUnauthorizedHandler, showAppView, showSignInView, signIn, str, type Agent, type ApiResult, type Json,
 } from "../pages/common";
 
 export function strings(v: unknown): string[] {

@@ -14,6 +14,8 @@ import {
   obj,
   parseAgent,
   setCsrf,
+  showAppView,
+  showSignInView,
   signIn,
   str,
   type Agent,
@@ -196,24 +198,14 @@ let deliveriesSeq = 0; // the newest request; older answers are dropped
 
 function showLogin(message = ""): void {
   me = null;
-  setCsrf("");
-  $("login-view").hidden = false;
-  $("app-view").hidden = true;
-  $("sign-out").hidden = true;
-  $("whoami").hidden = true;
-  $("login-error").textContent = message;
+  showSignInView(message);
   setConnection("offline", "Signed out");
   applyRole();
   $input("login-email").focus();
 }
 
 function showApp(focus: boolean): void {
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("sign-out").hidden = false;
-  const who = $("whoami");
-  who.hidden = false;
-  who.textContent = me ? `${me.name} (${me.email})` : "";
+  showAppView(me);
   applyRole();
   if (focus) $("tab-conversations").focus();
   connect();

@@ -120,6 +120,29 @@ export async function api(method: string, path: string, body?: unknown): Promise
 }
 
 // ---------------------------------------------------------------------------
+// Sign-in view (#login-view, #login-error) and app view (#app-view, #sign-out, #whoami)
+
+/** Signed out: the form with `message`, the app hidden, the CSRF token forgotten. */
+export function showSignInView(message: string): void {
+  setCsrf("");
+  $("login-view").hidden = false;
+  $("app-view").hidden = true;
+  $("sign-out").hidden = true;
+  $("whoami").hidden = true;
+  $("login-error").textContent = message;
+}
+
+/** Signed in as `agent`: the app shown, the form hidden. */
+export function showAppView(agent: Agent | null): void {
+  $("login-view").hidden = true;
+  $("app-view").hidden = false;
+  $("sign-out").hidden = false;
+  const who = $("whoami");
+  who.hidden = false;
+  who.textContent = agent ? `${agent.name} (${agent.email})` : "";
+}
+
+// ---------------------------------------------------------------------------
 // Sign-in form (#login-email, #login-password, #login-submit, #login-error)
 
 /**
