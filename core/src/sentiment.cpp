@@ -1193,4 +1193,13 @@ sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio
     return result;
 }
 
+double combine_frustration(double lexicon, double model_probability) {
+    constexpr double model_floor = 0.5;
+    constexpr double model_weight = 0.8;
+    const double model = model_probability <= model_floor
+                             ? 0.0
+                             : model_weight * (model_probability - model_floor) / (1.0 - model_floor);
+    return std::clamp(std::max(lexicon, model) + 0.25 * std::min(lexicon, model), 0.0, 1.0);
+}
+
 }  // namespace parley

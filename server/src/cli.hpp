@@ -11,5 +11,7 @@ int run_eval(const std::vector<std::string>& args);
 int run_serve(const std::vector<std::string>& args);
 int run_agents(const std::vector<std::string>& args);
 int run_replay(const std::vector<std::string>& args);
+int run_tokenize(const std::vector<std::string>& args);
+int run_embed(const std::vector<std::string>& args);
 
 }  // namespace parley

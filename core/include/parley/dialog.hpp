@@ -80,6 +80,11 @@ class dialog_engine {
     // One shopper message. `embedding` is the message's embedding from the
     // model the document embeddings came from (optional).
     reply respond(session& s, std::string_view text, std::span<const float> embedding = {}) const;
+    // Same, with the student model's frustration probability of the message
+    // (models/FORMAT.md); it joins the lexicon's score in the handoff policy.
+    // A negative value means "no model score".
+    reply respond(session& s, std::string_view text, std::span<const float> embedding,
+                  float model_frustration) const;
 
     // Normalized, PII-masked text, exactly as respond() analyses it; the
     // caller embeds this string so browser and server embed the same text.

@@ -28,4 +28,11 @@ struct sentiment_result {
 // Pure: no I/O, no locale, safe to call from several threads.
 sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio = 0.0);
 
+// Joins the lexicon's frustration with the student model's probability
+// (models/student.onnx's frustration head). The lexicon is precise but misses
+// most complaints; the model hears more but is less sure, so its probability
+// only counts above its own floor and is scaled down (coefficients in
+// models/MODEL_CARD.md, fitted on the frustration training sets).
+double combine_frustration(double lexicon, double model_probability);
+
 }  // namespace parley

@@ -1,0 +1,231 @@
+"""Distills the teacher into the student encoder and exports models/student.onnx.
+
+    python models/train_student.py --parley build/server/parley --work models/work \
+        --vocab models/student.vocab --out models/student.onnx [--minutes 45]
+
+Inputs (made by teacher_embed.py, build_vocab.py, teacher_pieces.py):
+work/corpus.jsonl, work/teacher.f16, work/pieces.f16 (optional).
+
+Loss per step (all on CPU, seeded):
+  * distillation: 1 - cos(student, teacher) on random corpus sentences;
+  * contrastive: in-batch InfoNCE on same-intent / paraphrase pairs (intent
+    configs' questions, ATEC positive pairs), other labels as negatives;
+  * frustration: binary cross-entropy of the head on GoEmotions and
+    online-shopping labels.
+Token ids come from `parley tokenize` (the core's tokenizer), never Python.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from student import Student, dequantized_state, export_onnx  # noqa: E402
+
+DIMENSION = 384
+MAX_TRAIN_IDS = 48
+
+
+def tokenize(parley, vocab, texts):
+    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+    out = subprocess.run([parley, "tokenize", "--vocab", vocab, "--max", str(MAX_TRAIN_IDS)],
+                         input=lines.encode(), capture_output=True, check=True)
+    return [json.loads(line)["ids"] for line in out.stdout.decode().splitlines()]
+
+
+def pad(batch_ids, pad_id):
+    width = max(len(ids) for ids in batch_ids)
+    ids = torch.full((len(batch_ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch_ids), width))
+    for row, seq in enumerate(batch_ids):
+        ids[row, :len(seq)] = torch.tensor(seq)
+        mask[row, :len(seq)] = 1.0
+    return ids, mask
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--parley", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--vocab", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--ffn", type=int, default=1024)
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--pairs", type=int, default=24)
+    parser.add_argument("--frustration-batch", type=int, default=24)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(args.seed)
+    started = time.time()
+
+    with open(os.path.join(args.work, "corpus.jsonl"), encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    teacher = np.fromfile(os.path.join(args.work, "teacher.f16"), dtype=np.float16)
+    teacher = teacher.reshape(-1, DIMENSION)
+    records = records[:len(teacher)]  # a partial teacher run trains on what exists
+    teacher = torch.from_numpy(teacher[:len(records)].astype(np.float32))
+    ids = tokenize(args.parley, args.vocab, [r["text"] for r in records])
+    vocab_size = sum(1 for _ in open(args.vocab, encoding="utf-8"))
+    pad_id = 1
+    print(f"{len(records)} sentences, vocab {vocab_size}, tokenized in {time.time() - started:.0f} s",
+          flush=True)
+
+    # Held-out 2% of sentences: distillation cosine is reported on them.
+    order = list(range(len(records)))
+    rng.shuffle(order)
+    held = order[:max(1, len(order) // 50)]
+    train = order[len(held):]
+    held_set = set(held)
+    groups = {}
+    for i in train:
+        label = records[i].get("label")
+        if label and label not in ("neg", "other"):
+            groups.setdefault(label, []).append(i)
+    groups = [g for g in groups.values() if len(g) >= 2]
+    frustration = [i for i in train if records[i].get("label") in ("neg", "other")]
+
+    model = Student(vocab_size, hidden=args.hidden, layers=args.layers, heads=args.heads,
+                    ffn=args.ffn, output_dim=DIMENSION)
+    with torch.no_grad():
+        model.pos_emb.normal_(0.0, 0.02)
+        pieces_path = os.path.join(args.work, "pieces.f16")
+        if os.path.exists(pieces_path):
+            # Model2Vec-style start: each piece's own teacher embedding,
+            # reduced to the student's width by PCA; the projection starts as
+            # the PCA's inverse, so the untrained student is a static model.
+            pieces = np.fromfile(pieces_path, dtype=np.float16).astype(np.float32)
+            pieces = pieces.reshape(-1, DIMENSION)[:vocab_size]
+            mean = pieces.mean(0)
+            _, _, components = np.linalg.svd(pieces - mean, full_matrices=False)
+            reduced = (pieces - mean) @ components[:args.hidden].T
+            reduced /= reduced.std() + 1e-6
+            model.tok_emb.weight.copy_(torch.from_numpy(reduced))
+            model.proj.weight.copy_(torch.from_numpy(components[:args.hidden].T.copy()))
+            model.proj.bias.copy_(torch.from_numpy(mean))
+        for layer in model.layers:
+            # Residual branches start closed: layers begin as the identity.
+            layer.attn_out.weight.zero_()
+            layer.ffn_out.weight.zero_()
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, foreach=True)
+    warmup = min(200, args.steps // 10 + 1)
+
+    train_started = time.time()
+
+    def lr_at(step):
+        # Cosine decay over whichever budget runs out first (steps or time),
+        # so a time-boxed run still ends at a low learning rate.
+        if step < warmup:
+            return args.lr * (step + 1) / warmup
+        progress = max(step / args.steps, (time.time() - train_started) / (args.minutes * 60))
+        return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    def evaluate():
+        model.eval()
+        with torch.no_grad():
+            cos = []
+            for start in range(0, len(held), 256):
+                chunk = held[start:start + 256]
+                b_ids, b_mask = pad([ids[i] for i in chunk], pad_id)
+                emb, _ = model(b_ids, b_mask)
+                cos.append(F.cosine_similarity(emb, teacher[chunk]).numpy())
+        model.train()
+        return float(np.concatenate(cos).mean())
+
+    log = {"config": vars(args), "sentences": len(records), "vocab_size": vocab_size,
+           "initial_held_out_cosine": evaluate(), "steps": []}
+    print(f"held-out cosine before training: {log['initial_held_out_cosine']:.4f}", flush=True)
+    model.train()
+    step = 0
+    deadline = train_started + args.minutes * 60
+    while step < args.steps and time.time() < deadline:
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step)
+        distill = rng.sample(train, min(args.batch, len(train)))
+        anchors, positives = [], []
+        for group in rng.sample(groups, min(args.pairs, len(groups))):
+            a, p = rng.sample(group, 2)
+            anchors.append(a)
+            positives.append(p)
+        labelled = rng.sample(frustration, min(args.frustration_batch, len(frustration))) if frustration else []
+        batch = distill + anchors + positives + labelled
+        b_ids, b_mask = pad([ids[i] for i in batch], pad_id)
+        emb, logit = model(b_ids, b_mask)
+        n_d, n_p = len(distill), len(anchors)
+        loss_distill = (1 - F.cosine_similarity(emb[:n_d], teacher[distill])).mean()
+        loss = loss_distill
+        loss_pairs = torch.zeros(())
+        if n_p > 1:
+            a = emb[n_d:n_d + n_p]
+            p = emb[n_d + n_p:n_d + 2 * n_p]
+            labels = [records[i]["label"] for i in anchors]
+            same = torch.tensor([[labels[r] == labels[c] and r != c for c in range(n_p)]
+                                 for r in range(n_p)])
+            sims = (a @ p.T / 0.05).masked_fill(same, -1e4)
+            target = torch.arange(n_p)
+            loss_pairs = (F.cross_entropy(sims, target) + F.cross_entropy(sims.T, target)) / 2
+            loss = loss + 0.5 * loss_pairs
+        loss_frustration = torch.zeros(())
+        if labelled:
+            y = torch.tensor([1.0 if records[i]["label"] == "neg" else 0.0 for i in labelled])
+            loss_frustration = F.binary_cross_entropy_with_logits(logit[n_d + 2 * n_p:], y)
+            loss = loss + 0.3 * loss_frustration
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        if step % 50 == 0 or step == 1:
+            entry = {"step": step, "seconds": round(time.time() - started, 1),
+                     "distill": round(float(loss_distill), 4), "pairs": round(float(loss_pairs), 4),
+                     "frustration": round(float(loss_frustration), 4)}
+            if step % 250 == 0:
+                entry["held_out_cosine"] = round(evaluate(), 4)
+            log["steps"].append(entry)
+            print(json.dumps(entry), flush=True)
+
+    log["trained_steps"] = step
+    log["train_seconds"] = round(time.time() - started, 1)
+    log["held_out_cosine"] = evaluate()
+    model.eval()
+    torch.save(model.state_dict(), os.path.join(args.work, "student.pt"))
+    export_onnx(model, args.out)
+    # What int8 costs: the float model against the weights the file holds.
+    quantized = Student(**model.config)
+    quantized.load_state_dict(dequantized_state(model))
+    quantized.eval()
+    with torch.no_grad():
+        b_ids, b_mask = pad([ids[i] for i in held[:256]], pad_id)
+        a, _ = model(b_ids, b_mask)
+        b, _ = quantized(b_ids, b_mask)
+        log["int8_vs_float_cosine"] = float(F.cosine_similarity(a, b).mean())
+    log["onnx_bytes"] = os.path.getsize(args.out)
+    with open(os.path.join(args.work, "train_log.json"), "w") as f:
+        json.dump(log, f, indent=1)
+    print(f"wrote {args.out} ({log['onnx_bytes']} bytes) after {step} steps in "
+          f"{log['train_seconds']:.0f} s; held-out cosine {log['held_out_cosine']:.4f}; "
+          f"int8 vs float cosine {log['int8_vs_float_cosine']:.5f}")
+
+
+if __name__ == "__main__":
+    main()
