@@ -8,7 +8,7 @@
 #   5. order lookups, webhooks, config publishing (bench/integrations, ~1 min).
 #   The widget benchmarks need Chromium: bench/web/run_web_bench.sh.
 #
-#   bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations]
+#   bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations] [--no-models]
 #
 # PARLEY_DATA overrides the data folder (default: ../shared/data from the repo root).
 set -euo pipefail
@@ -20,12 +20,14 @@ results=$root/bench/results
 run_retrieval=1
 run_load=1
 run_integrations=1
+run_models=1
 for arg in "$@"; do
     case $arg in
         --no-retrieval) run_retrieval=0 ;;
         --no-load) run_load=0 ;;
         --no-integrations) run_integrations=0 ;;
-        *) echo "usage: bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations]" >&2; exit 2 ;;
+        --no-models) run_models=0 ;;
+        *) echo "usage: bench/run_all.sh [--no-retrieval] [--no-load] [--no-integrations] [--no-models]" >&2; exit 2 ;;
     esac
 done
 for tool in cmake ninja jq; do
@@ -158,6 +160,32 @@ if ((run_integrations)); then
     fi
 fi
 
+# The student encoder (models/): ranking with and without it on every set,
+# and its per-message embedding time (core kernels, native).
+models_md=""
+if ((run_models)) && [[ -f $root/models/student.onnx ]]; then
+    echo "running the student encoder evaluation" >&2
+    ninja -C "$build" parley_bench_encoder >&2
+    models_md="| set | BM25 ranking | student ranking | student, threshold 0.15: in scope / OOS recall | embed p50 / p99 ms |
+|---|---|---|---|---|"
+    for pair in "${pairs[@]}"; do
+        IFS='|' read -r name config cases <<<"$pair"
+        [[ -f $data/$config && -f $data/$cases ]] || continue
+        bm25=$("$parley" eval --config "$data/$config" --cases "$data/$cases" --threshold 0 --clarify-margin 0 --json | tail -n 1)
+        ranked=$("$parley" eval --config "$data/$config" --cases "$data/$cases" --model "$root/models/student.onnx" --threshold 0 --clarify-margin 0 --json | tail -n 1)
+        gated=$("$parley" eval --config "$data/$config" --cases "$data/$cases" --model "$root/models/student.onnx" --json | tail -n 1)
+        printf '%s\n' "{\"set\":\"$name\",\"bm25_ranking\":$bm25,\"student_ranking\":$ranked,\"student\":$gated}" >>"$raw"
+        models_md+="
+$(jq -rn --arg name "$name" --argjson b "$bm25" --argjson r "$ranked" --argjson g "$gated" \
+  '"| \($name) | \($b.in_scope_top1*1000|round/10)% | \($r.in_scope_top1*1000|round/10)% | \($g.in_scope_top1*1000|round/10)% / \(if $g.oos > 0 then "\($g.oos_recall*1000|round/10)%" else "n/a" end) | \($r.embed_p50_ms*100|round/100) / \($r.embed_p99_ms*100|round/100) |"')"
+    done
+    models_md+="
+
+Encoder alone (\`parley_bench_encoder\`, models/student.onnx):
+
+$("$build/bench/encoder/parley_bench_encoder" "$root/models/student.onnx" | sed 's/^/    /')"
+fi
+
 total=$(elapsed "$start")
 report="# Parley benchmarks
 
@@ -197,6 +225,13 @@ if [[ -n $integrations_md ]]; then
 
 ## Integrations and admin (bench/integrations/integrations.mjs)
 $integrations_md"
+fi
+
+if [[ -n $models_md ]]; then
+    report+="
+
+## Student encoder (models/MODEL_CARD.md)
+$models_md"
 fi
 
 printf '%s\n' "$report" | tee "$results/latest.md"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the core as WebAssembly (wasm/) with Debian's Emscripten into
 # build-wasm/: build-wasm/wasm/parley-core.mjs + parley-core.wasm, the ES
-# module the widget's worker loads. Idempotent; without em++ it warns and
+# module the widget's worker loads, and parley-encoder.mjs + parley-encoder.wasm,
+# the student sentence encoder the worker loads lazily. Idempotent; without em++ it warns and
 # exits 0 (scripts/install-deps.sh installs emscripten).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,9 +29,11 @@ if [ -f "$out/CMakeCache.txt" ] && ! grep -q "^CMAKE_GENERATOR:INTERNAL=Ninja" "
 fi
 emcmake cmake -S "$root" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF ${json_dir:+-Dnlohmann_json_DIR="$json_dir"} >/dev/null
-cmake --build "$out" --target parley_wasm -j "${PARLEY_JOBS:-$(nproc)}"
-for f in parley-core.mjs parley-core.wasm; do
+cmake --build "$out" --target parley_wasm parley_encoder_wasm -j "${PARLEY_JOBS:-$(nproc)}"
+for f in parley-core.mjs parley-core.wasm parley-encoder.mjs parley-encoder.wasm; do
   test -s "$out/wasm/$f" || { echo "build-wasm.sh: $out/wasm/$f is missing" >&2; exit 1; }
 done
 echo "build-wasm.sh: $out/wasm/parley-core.mjs"
 echo "build-wasm.sh: $out/wasm/parley-core.wasm"
+echo "build-wasm.sh: $out/wasm/parley-encoder.mjs"
+echo "build-wasm.sh: $out/wasm/parley-encoder.wasm"

@@ -5,6 +5,11 @@
 #   build/www/index.html + site-<hash>.css + other demo/site/ files         (demo shop page)
 #   build/www/widget.js (the loader shops paste; not hashed) + widget-ui-<hash>.js +
 #   widget-worker-<hash>.js + parley-core-<hash>.{mjs,wasm} (from build-wasm/wasm/, when built)
+#   and, when models/student.onnx and the encoder module are there, the student model:
+#   student-<hash>.onnx.gz + student-<hash>.vocab, parley-encoder-<hash>.{mjs,wasm}, and ONNX
+#   Runtime Web's WebGPU bundle: ort-webgpu-<hash>.mjs + ort-asyncify-<hash>.mjs + ort-asyncify-<hash>.wasm.gz
+#   (the big binaries are stored gzipped: `parley serve` sends a .gz file as it is, where it
+#   would spend tens of seconds at start-up brotli-compressing them; the worker inflates them)
 # Installs the npm devDependencies first when node_modules is missing or older
 # than package-lock.json. Idempotent; exits non-zero on any failure.
 set -euo pipefail
@@ -129,29 +134,82 @@ copyTree(siteDir, out);
 // and the core's names) -> loader (knows the UI's name; itself unhashed).
 import crypto from "node:crypto";
 import zlib from "node:zlib";
+// Model files (big) are kept when their content-hashed name is already there.
+const modelFile = /^(student-[A-Za-z0-9]+\.(onnx\.gz|vocab)|parley-encoder-[A-Za-z0-9]+\.(mjs|wasm)|ort-(webgpu|asyncify)-[A-Za-z0-9]+\.(mjs|wasm\.gz))$/;
+const stale = new Set(fs.readdirSync(out).filter((f) => modelFile.test(f)));
 for (const f of fs.readdirSync(out)) {
-  if (/^(widget-(ui|worker)-[A-Za-z0-9]+\.js|parley-core-[A-Za-z0-9]+\.(mjs|wasm)|widget\.js)$/.test(f)) fs.rmSync(path.join(out, f));
+  if (/^(widget-(ui|worker|chunk)-[A-Za-z0-9]+\.js|parley-core-[A-Za-z0-9]+\.(mjs|wasm)|widget\.js)$/.test(f)) fs.rmSync(path.join(out, f));
+}
+/** Copies `src` into `out` as `<stem>-<16 hex of its sha256>.<ext>` (gzipped when `gz`); returns the name. */
+function hashed(src, stem, ext, gz = false) {
+  const data = fs.readFileSync(src);
+  // 16 hex digits (with at least one digit: the server's "content-hashed" test).
+  let h = crypto.createHash("sha256").update(data).digest("hex").slice(0, 16);
+  if (!/[0-9]/.test(h)) h = h.slice(0, 15) + "0";
+  const name = `${stem}-${h}.${ext}${gz ? ".gz" : ""}`;
+  stale.delete(name);
+  if (!(gz && fs.existsSync(path.join(out, name)))) writeFileAtomic(path.join(out, name), gz ? zlib.gzipSync(data, { level: 9 }) : data);
+  return name;
 }
 const wasmDir = process.env.PARLEY_WASM_DIR || path.join(root, "build-wasm/wasm");
 let coreMjs = "", coreWasm = "";
 if (fs.existsSync(path.join(wasmDir, "parley-core.mjs")) && fs.existsSync(path.join(wasmDir, "parley-core.wasm"))) {
-  const hashed = (file, ext) => {
-    const data = fs.readFileSync(path.join(wasmDir, file));
-    // 16 hex digits (with at least one digit: the server's "content-hashed" test).
-    let h = crypto.createHash("sha256").update(data).digest("hex").slice(0, 16);
-    if (!/[0-9]/.test(h)) h = h.slice(0, 15) + "0";
-    const name = `parley-core-${h}.${ext}`;
-    fs.writeFileSync(path.join(out, name), data);
-    return name;
-  };
-  coreWasm = hashed("parley-core.wasm", "wasm");
-  coreMjs = hashed("parley-core.mjs", "mjs");
+  coreWasm = hashed(path.join(wasmDir, "parley-core.wasm"), "parley-core", "wasm");
+  coreMjs = hashed(path.join(wasmDir, "parley-core.mjs"), "parley-core", "mjs");
 } else {
   console.warn(`build-web: no wasm core in ${rel0(wasmDir)} (run scripts/build-wasm.sh); the widget will use server mode`);
 }
 function rel0(p) { return path.relative(root, p) || "."; }
+
+// The student sentence encoder (issue 5): without models/student.onnx (or without
+// the encoder module) the widget simply stays on BM25.
+let model = null;
+const onnxSrc = process.env.PARLEY_MODEL || path.join(root, "models/student.onnx");
+const vocabSrc = process.env.PARLEY_VOCAB || path.join(root, "models/student.vocab");
+const encMjsSrc = path.join(wasmDir, "parley-encoder.mjs");
+const encWasmSrc = path.join(wasmDir, "parley-encoder.wasm");
+const ortDir = path.join(root, "node_modules/onnxruntime-web/dist");
+const ortSrc = {
+  bundle: path.join(ortDir, "ort.webgpu.min.mjs"),
+  glue: path.join(ortDir, "ort-wasm-simd-threaded.asyncify.mjs"),
+  wasm: path.join(ortDir, "ort-wasm-simd-threaded.asyncify.wasm"),
+};
+if (!coreMjs) {
+  /* no core, no widget worker: nothing to embed for */
+} else if (![onnxSrc, vocabSrc].every((f) => fs.existsSync(f))) {
+  console.warn(`build-web: no ${rel0(onnxSrc)} (or its .vocab): the widget answers with BM25 only`);
+} else if (![encMjsSrc, encWasmSrc].every((f) => fs.existsSync(f))) {
+  console.warn(`build-web: no encoder module in ${rel0(wasmDir)} (run scripts/build-wasm.sh): the widget answers with BM25 only`);
+} else {
+  model = {
+    onnx: hashed(onnxSrc, "student", "onnx", true),
+    vocab: hashed(vocabSrc, "student", "vocab"),
+    encoderMjs: hashed(encMjsSrc, "parley-encoder", "mjs"),
+    encoderWasm: hashed(encWasmSrc, "parley-encoder", "wasm"),
+    ort: "",
+    ortGlue: "",
+    ortWasm: "",
+  };
+  // ONNX Runtime Web, for devices with WebGPU: only the WebGPU bundle (the others gave
+  // wrong int8 DequantizeLinear results on WebGPU), imported by the worker on that path only.
+  if (Object.values(ortSrc).every((f) => fs.existsSync(f))) {
+    model.ort = hashed(ortSrc.bundle, "ort-webgpu", "mjs");
+    model.ortGlue = hashed(ortSrc.glue, "ort-asyncify", "mjs");
+    model.ortWasm = hashed(ortSrc.wasm, "ort-asyncify", "wasm", true);
+  } else {
+    console.warn("build-web: no onnxruntime-web in node_modules: the model runs on the encoder module's kernels only");
+  }
+}
+for (const f of stale) fs.rmSync(path.join(out, f));
 const widgetCommon = { ...common, target: "es2020", outdir: out };
-const workerBuild = await build({ ...widgetCommon, entryPoints: { "widget-worker": "widget/worker.ts" }, format: "esm" });
+// The model's code (widget/model.ts) is a chunk the worker imports only when it loads the model.
+const workerBuild = await build({
+  ...widgetCommon,
+  entryPoints: { "widget-worker": "widget/worker.ts" },
+  format: "esm",
+  splitting: true,
+  chunkNames: "widget-chunk-[hash]",
+});
 const workerFile = outputs(workerBuild.metafile).get("widget/worker.ts");
 const uiBuild = await build({
   ...widgetCommon,
@@ -161,6 +219,7 @@ const uiBuild = await build({
     __PARLEY_WORKER__: JSON.stringify(workerFile),
     __PARLEY_CORE__: JSON.stringify(coreMjs),
     __PARLEY_WASM__: JSON.stringify(coreWasm),
+    __PARLEY_MODEL__: JSON.stringify(model),
   },
 });
 const uiFile = outputs(uiBuild.metafile).get("widget/ui.ts");
@@ -171,7 +230,13 @@ await build({
   format: "iife",
   define: { __PARLEY_UI__: JSON.stringify(uiFile) },
 });
-const sizes = [["widget.js", "loader"], [uiFile, "ui"], [workerFile, "worker"], [coreMjs, "core js"], [coreWasm, "core wasm"]]
+const modelSizes = model
+  ? [[model.onnx, "model"], [model.vocab, "vocab"], [model.encoderMjs, "encoder js"], [model.encoderWasm, "encoder wasm"],
+     [model.ort, "ort js"], [model.ortGlue, "ort glue"], [model.ortWasm, "ort wasm"]]
+  : [];
+const chunks = Object.keys(workerBuild.metafile.outputs).map((f) => path.basename(f)).filter((f) => f.startsWith("widget-chunk-"));
+const sizes = [["widget.js", "loader"], [uiFile, "ui"], [workerFile, "worker"], ...chunks.map((f) => [f, "worker chunk"]),
+  [coreMjs, "core js"], [coreWasm, "core wasm"], ...modelSizes]
   .filter(([f]) => f)
   .map(([f, what]) => {
     const data = fs.readFileSync(path.join(out, f));

@@ -74,10 +74,12 @@ function start(): void {
   const queue: Boot["queue"] = [];
   let impl: Impl | null = null;
   let ready = false;
+  let model: unknown; // the last `model` state: a late listener gets it at once
   let loading = 0; // 0 idle, 1 loading, 2 loaded
 
   const emit = (event: string, data?: unknown) => {
     if (event === "ready") ready = true;
+    if (event === "model") model = data;
     for (const cb of [...(listeners[event] || [])]) {
       try {
         cb(data);
@@ -126,6 +128,7 @@ function start(): void {
     on(event: string, cb: Listener) {
       (listeners[event] ||= new Set()).add(cb);
       if (event === "ready" && ready) setTimeout(() => cb());
+      if (event === "model" && model) setTimeout(() => cb(model));
       return () => void listeners[event]!.delete(cb);
     },
   };

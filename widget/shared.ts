@@ -56,15 +56,85 @@ export interface Boot {
 
 export const BOOT_KEY = "parley.boot";
 
+/**
+ * Where the student sentence encoder's files are (absolute, content-hashed
+ * URLs; scripts/build-web.sh). A file ending in `.gz` is stored gzipped and
+ * inflated in the worker (the server sends it as it is).
+ */
+export interface ModelUrls {
+  /** models/student.onnx */
+  onnx: string;
+  /** models/student.vocab */
+  vocab: string;
+  /** The encoder module (parley-encoder.mjs + .wasm): tokenizer, and the non-GPU kernels. */
+  encoderMjs: string;
+  encoderWasm: string;
+  /** ONNX Runtime Web's WebGPU bundle (ort.webgpu.min.mjs), its wasm glue (.mjs) and wasm; "" when not built. */
+  ort: string;
+  ortGlue: string;
+  ortWasm: string;
+}
+
+/** Why the model is not loaded: a build without it, Save-Data, a small device, or preview. */
+export type ModelOff = "no-model" | "save-data" | "device-memory";
+
+/**
+ * The worker's model state, sent to the page (`model` event of window.Parley)
+ * whenever it changes, and readable in the worker as `self.parleyModel.info`.
+ */
+export interface ModelInfo {
+  /** off: never loaded (see `off`); idle: waiting for the first message or an idle page; loading; ready; failed (BM25 only). */
+  status: "off" | "idle" | "loading" | "ready" | "failed";
+  off?: ModelOff;
+  /** What started loading: the first shopper message or the idle page. */
+  trigger?: "message" | "idle";
+  /** Which kernels embed: ONNX Runtime Web on WebGPU, or the encoder module's own (wasm). */
+  backend?: "webgpu" | "wasm";
+  /** Why WebGPU was not used ("no navigator.gpu", "no WebGPU adapter", or ORT's error). */
+  webgpu?: string;
+  /** The WebGPU adapter (vendor and architecture, e.g. "google swiftshader": a CPU), when there is one. */
+  adapter?: string;
+  /** ORT's node placement when the WebGPU session was created: nodes per execution provider. */
+  placement?: Record<string, number>;
+  error?: string;
+  /** Which files came from Cache Storage (no download). */
+  cached?: { onnx: boolean; vocab: boolean; ortWasm?: boolean; documents: boolean };
+  /** Milliseconds: model files fetched, kernels ready (on WebGPU with ORT's download and session), documents embedded, total from the trigger. */
+  ms?: { fetch: number; init: number; documents: number; total: number };
+  /** Documents of the shop's index, how many of them were embedded (the core's plan: answers borrow a question's vector), the width. */
+  documents?: number;
+  embeddedDocuments?: number;
+  dimension?: number;
+  /** Whether the model file carries its own retrieval calibration (else the core's default for vectors). */
+  calibrated?: boolean;
+  /** Shopper messages answered with their embedding fused into retrieval, and the last one's embedding time. */
+  embedded: number;
+  lastEmbedMs?: number;
+  /** Messages answered with BM25 alone because their embedding took too long (> 2.5 s). */
+  late?: number;
+}
+
 /** Worker protocol (page → worker). */
 export type ToWorker =
-  | { type: "init"; configUrl: string; coreUrl: string; wasmUrl: string; config?: string }
+  | {
+      type: "init";
+      configUrl: string;
+      coreUrl: string;
+      wasmUrl: string;
+      config?: string;
+      /** The model's files; absent: stay on BM25 (`modelOff` says why). */
+      model?: ModelUrls;
+      modelOff?: ModelOff;
+    }
   | { type: "respond"; id: number; session: string; locale: string; text: string }
-  | { type: "greet"; id: number; session: string; locale: string };
+  | { type: "greet"; id: number; session: string; locale: string }
+  /** The page is idle after load: the worker may load the model now. */
+  | { type: "idle" };
 
 /** Worker protocol (worker → page). */
 export type FromWorker =
   | { type: "config"; config: string | null; error?: string }
   | { type: "ready" }
   | { type: "failed"; error: string }
-  | { type: "result"; id: number; out: string };
+  | { type: "result"; id: number; out: string }
+  | { type: "model"; info: ModelInfo };

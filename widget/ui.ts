@@ -4,12 +4,14 @@
 // shopper WebSocket (PROTOCOL.md). Message text only ever becomes text nodes.
 import { fill, strings, type Strings } from "./i18n";
 import { startProactive, type Proactive } from "./proactive";
-import { BOOT_KEY, type Boot, type FromWorker, type Impl, type Locale, type ToWorker } from "./shared";
+import { BOOT_KEY, type Boot, type FromWorker, type Impl, type Locale, type ModelOff, type ModelUrls, type ToWorker } from "./shared";
 import { css } from "./ui-css";
 
 declare const __PARLEY_WORKER__: string;
 declare const __PARLEY_CORE__: string;
 declare const __PARLEY_WASM__: string;
+/** The student model's files (names relative to the server), or null when the build has no model. */
+declare const __PARLEY_MODEL__: ModelUrls | null;
 
 type Author = "shopper" | "bot" | "agent" | "system";
 type Status = "bot" | "queued" | "agent" | "closed";
@@ -661,6 +663,7 @@ function main(boot: Boot): void {
         }
       } else if (m.type === "ready") workerDone("ready");
       else if (m.type === "failed") workerDone("failed");
+      else if (m.type === "model") boot.emit("model", m.info);
       else if (m.type === "result") {
         const cb = calls.get(m.id);
         calls.delete(m.id);
@@ -675,8 +678,46 @@ function main(boot: Boot): void {
       wasmUrl: `${server}/${__PARLEY_WASM__}`,
     };
     if (previewCfg !== null) init.config = previewCfg;
+    const off = modelOff();
+    if (off) init.modelOff = off;
+    else {
+      const urls = { ...__PARLEY_MODEL__! };
+      for (const k of Object.keys(urls) as (keyof ModelUrls)[]) urls[k] = urls[k] && `${server}/${urls[k]}`;
+      init.model = urls;
+    }
     worker.postMessage(init);
     setTimeout(() => worker === me && wstate === "loading" && workerDone("failed"), 15000); // never came up
+  }
+
+  /**
+   * Whether this page should never load the student model: a build without
+   * one, Save-Data, or a device with at most 1 GB of memory (BM25 answers; the
+   * server can still use its model). Checked here as well as in the worker:
+   * the page is what a shopper (or a test) configures.
+   */
+  function modelOff(): ModelOff | null {
+    if (!__PARLEY_MODEL__) return "no-model";
+    const nav = navigator as Navigator & { connection?: { saveData?: boolean }; deviceMemory?: number };
+    if (nav.connection && nav.connection.saveData) return "save-data";
+    if (typeof nav.deviceMemory === "number" && nav.deviceMemory <= 1) return "device-memory";
+    return null;
+  }
+
+  /**
+   * Tells the worker the page is idle (it may load the model then): once, when
+   * requestIdleCallback fires after the load event, never before the page is
+   * interactive. Not in preview (the admin page loads it on a first message).
+   */
+  function whenIdle(): void {
+    if (previewCfg !== null) return;
+    const ric = (window as Window & { requestIdleCallback?: (cb: () => void) => number }).requestIdleCallback;
+    const idle = () => {
+      const m: ToWorker = { type: "idle" };
+      if (worker && previewCfg === null) worker.postMessage(m);
+    };
+    const schedule = () => (typeof ric === "function" ? ric.call(window, idle) : setTimeout(idle, 3000));
+    if (d.readyState === "complete") schedule();
+    else window.addEventListener("load", schedule, { once: true });
   }
 
   /** Preview: a new engine for a new draft (the old worker's late answers are dropped). */
@@ -1292,6 +1333,7 @@ function main(boot: Boot): void {
   labels();
   renderAll();
   startWorker();
+  whenIdle();
   void connect(); // only when a conversation exists: a page view alone creates none
   boot.attach(impl);
 }

@@ -1,8 +1,12 @@
 // widget-worker-<hash>.js — a module Worker that runs the wasm core, so the
 // page gets the bot's reply with no network round trip. It fetches the shop
 // config (or takes the one it is given, in preview), instantiates the core and
-// answers `respond`/`greet` requests.
-import type { FromWorker, ToWorker } from "./shared";
+// answers `respond`/`greet` requests — with BM25 at once, and once the student
+// sentence encoder is loaded (model.ts: after the first shopper message or
+// when the page says it is idle) with each message's embedding fused in.
+// model.ts is a chunk of its own (esbuild splitting): imported when the model loads.
+import type { BackendName, StudentModel } from "./model";
+import type { FromWorker, ModelInfo, ModelUrls, ToWorker } from "./shared";
 
 interface Engine {
   ok(): boolean;
@@ -10,6 +14,11 @@ interface Engine {
   greet(session: string): string;
   respond(session: string, text: string): string;
   newSession?(locale: string): string;
+  analysisText(text: string): string;
+  documentTexts(): string;
+  setDocumentEmbeddings(flat: Float32Array, dimension: number): string;
+  setVectorCalibration(json: string): string;
+  respondWith(session: string, text: string, embedding: Float32Array, frustration: number): string;
   delete(): void;
 }
 interface Core {
@@ -19,11 +28,83 @@ interface Core {
 const scope = self as unknown as {
   postMessage(m: FromWorker): void;
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  /** Diagnostics for tests and developers (Playwright: worker.evaluate). */
+  parleyModel?: {
+    readonly info: ModelInfo;
+    embed(texts: string[], backend?: BackendName): Promise<{ ids: number[]; embedding: number[]; frustration: number }[]>;
+    placement(): Promise<Record<string, number>>;
+  };
 };
 const post = (m: FromWorker) => scope.postMessage(m);
 
 let engine: Engine | null = null;
 let waiting: ToWorker[] = [];
+/** Answers go out in the order asked, whether or not a message waits for its embedding. */
+let chain: Promise<void> = Promise.resolve();
+
+// ---- the student model -------------------------------------------------------
+let modelUrls: ModelUrls | null = null;
+let model: StudentModel | null = null;
+let wanted: "message" | "idle" | null = null;
+const info: ModelInfo = { status: "idle", embedded: 0 };
+const report = () => post({ type: "model", info: JSON.parse(JSON.stringify(info)) as ModelInfo });
+
+/** Asks for the model: loads it once the engine is up (and only if this device should). */
+function want(trigger: "message" | "idle"): void {
+  if (info.status !== "idle") return;
+  wanted ||= trigger;
+  if (engine && modelUrls) void loadModel(wanted);
+}
+
+/** Save-Data or a small device: BM25 only (the server's model can still answer). */
+function deviceOff(): "save-data" | "device-memory" | null {
+  const nav = navigator as Navigator & { connection?: { saveData?: boolean }; deviceMemory?: number };
+  if (nav.connection?.saveData) return "save-data";
+  if (typeof nav.deviceMemory === "number" && nav.deviceMemory <= 1) return "device-memory";
+  return null;
+}
+
+async function loadModel(trigger: "message" | "idle"): Promise<void> {
+  const e = engine!;
+  const t0 = performance.now();
+  info.status = "loading";
+  info.trigger = trigger;
+  report();
+  try {
+    const { StudentModel: Model } = await import("./model");
+    const m = await Model.load(modelUrls!);
+    info.backend = m.backend;
+    if (m.report.webgpu) info.webgpu = m.report.webgpu;
+    if (m.report.adapter) info.adapter = m.report.adapter;
+    const t1 = performance.now();
+    const texts = JSON.parse(e.documentTexts()) as string[];
+    if (!Array.isArray(texts)) throw new Error("documentTexts: " + JSON.stringify(texts));
+    const docs = await m.documents(texts);
+    const set = JSON.parse(e.setDocumentEmbeddings(docs.flat, m.dimension)) as { error?: string; documents?: number };
+    if (set.error) throw new Error(set.error);
+    // The confidence of a fused query is calibrated for this model (its file says how).
+    const calib = JSON.parse(e.setVectorCalibration(m.calibration)) as { error?: string };
+    if (calib.error) throw new Error(calib.error);
+    await m.warmUp();
+    model = m;
+    info.status = "ready";
+    info.backend = m.backend; // WebGPU may have failed while embedding the documents
+    if (m.report.webgpu) info.webgpu = m.report.webgpu;
+    info.cached = { ...m.report.cached, documents: docs.cached };
+    info.documents = set.documents ?? texts.length;
+    info.embeddedDocuments = texts.length;
+    info.calibrated = m.calibration !== "";
+    info.dimension = m.dimension;
+    const r = (x: number) => Math.round(x * 10) / 10;
+    info.ms = { fetch: r(m.report.fetchMs), init: r(m.report.initMs), documents: r(performance.now() - t1), total: r(performance.now() - t0) };
+  } catch (err) {
+    info.status = "failed";
+    info.error = String((err as Error).message || err);
+  }
+  report();
+}
+
+// ---- answering -------------------------------------------------------------------
 
 function fresh(locale: string): string {
   if (engine && engine.newSession) {
@@ -44,17 +125,59 @@ function fresh(locale: string): string {
   });
 }
 
-function handle(m: ToWorker): void {
-  if (m.type === "init") return;
+/** An embedding that takes longer than this is not waited for: BM25 answers (the page gives up at 5 s). */
+const EMBED_WAIT_MS = 2500;
+
+/** The reply with the message's embedding fused in, or null (no model, too slow, or it failed: BM25 answers). */
+async function withVectors(e: Engine, session: string, text: string): Promise<string | null> {
+  const m = model;
+  if (!m) return null;
+  try {
+    const t = performance.now();
+    let timer = 0;
+    const late = new Promise<null>((res) => (timer = setTimeout(() => res(null), EMBED_WAIT_MS) as unknown as number));
+    const got = await Promise.race([m.embed([e.analysisText(text)]), late]);
+    clearTimeout(timer);
+    if (!got) {
+      info.late = (info.late || 0) + 1;
+      return null;
+    }
+    const v = got[0];
+    const out = e.respondWith(session, text, v!.embedding, v!.frustration);
+    info.embedded++;
+    info.lastEmbedMs = Math.round((performance.now() - t) * 10) / 10;
+    if (info.backend !== m.backend) {
+      info.backend = m.backend;
+      info.webgpu = m.report.webgpu;
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  if (m.type === "init" || m.type === "idle") return;
   let out: string;
+  let embedded = false;
   try {
     if (!engine) throw new Error("core not loaded");
     const session = m.session || fresh(m.locale);
-    out = m.type === "respond" ? engine.respond(session, m.text) : engine.greet(session);
+    if (m.type === "respond") {
+      const v = await withVectors(engine, session, m.text);
+      embedded = v !== null;
+      out = v ?? engine.respond(session, m.text);
+    } else out = engine.greet(session);
   } catch (e) {
     out = JSON.stringify({ error: String((e as Error).message || e) });
   }
   post({ type: "result", id: m.id, out });
+  if (embedded || (m.type === "respond" && model)) report();
+  if (m.type === "respond") want("message"); // after the first answer is out
+}
+
+function enqueue(m: ToWorker): void {
+  chain = chain.then(() => handle(m));
 }
 
 async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
@@ -70,6 +193,12 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
     ? (import(/* @vite-ignore */ m.coreUrl) as Promise<{ default: (o: object) => Promise<Core> }>)
     : Promise.reject(new Error("no wasm core in this build"));
   coreP.catch(() => {}); // reported below, after the config
+  const off = m.modelOff || deviceOff() || (m.model ? null : "no-model");
+  if (off) {
+    info.status = "off";
+    info.off = off;
+  } else modelUrls = m.model!;
+  report();
   let config: string;
   try {
     config = await configP;
@@ -92,8 +221,9 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
     }
     engine = e;
     post({ type: "ready" });
-    for (const w of waiting) handle(w);
+    for (const w of waiting) enqueue(w);
     waiting = [];
+    if (wanted) want(wanted);
   } catch (e) {
     post({ type: "failed", error: String((e as Error).message || e) });
   }
@@ -102,6 +232,24 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
 scope.onmessage = (e) => {
   const m = e.data;
   if (m.type === "init") void init(m);
+  else if (m.type === "idle") want("idle");
   else if (!engine) waiting.push(m);
-  else handle(m);
+  else enqueue(m);
+};
+
+scope.parleyModel = {
+  get info() {
+    return JSON.parse(JSON.stringify(info)) as ModelInfo;
+  },
+  /** Shopper texts through the core's analysis, then the model: ids, embedding, frustration. */
+  async embed(texts, backend) {
+    if (!engine || !model) throw new Error(`model not ready (${info.status})`);
+    const normalized = texts.map((t) => engine!.analysisText(t));
+    const out = await model.embed(normalized, backend);
+    return out.map((v, i) => ({ ids: Array.from(model!.tokenize(normalized[i]!)), embedding: Array.from(v.embedding), frustration: v.frustration }));
+  },
+  placement() {
+    if (!model) return Promise.reject(new Error(`model not ready (${info.status})`));
+    return model.placement();
+  },
 };

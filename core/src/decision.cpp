@@ -12,7 +12,9 @@ decision decide(const retrieval_result& result, const handoff_settings& settings
         d.kind = decision_kind::clarify;
         for (const auto& c : result.ranked) {
             if (d.options.size() == 3) break;
-            if (top.score > 0 && (top.score - c.score) / top.score <= settings.clarify_margin)
+            // In the units of result.margin (scaled in vector mode).
+            if (top.score > 0 &&
+                (top.score - c.score) / top.score * result.margin_scale <= settings.clarify_margin)
                 d.options.push_back(c.item);
         }
         if (d.options.size() >= 2) return d;

@@ -52,13 +52,7 @@ subword_tokenizer subword_tokenizer::from_vocab(std::string_view text) {
     }
     if (t.pieces_.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
         throw std::invalid_argument("subword vocabulary is too large");
-    t.ids_.reserve(t.pieces_.size());
-    for (std::size_t i = 0; i < t.pieces_.size(); ++i) {
-        const std::string& p = t.pieces_[i];
-        // Ids are line numbers; a duplicate keeps its first id (as SentencePiece).
-        t.ids_.emplace(std::string_view(p), static_cast<std::int32_t>(i));
-        t.max_piece_chars_ = std::max(t.max_piece_chars_, utf8::length(p));
-    }
+    t.index_pieces();
     auto special = [&](std::string_view name) {
         const auto it = t.ids_.find(name);
         if (it == t.ids_.end())
@@ -74,6 +68,34 @@ subword_tokenizer subword_tokenizer::from_vocab(std::string_view text) {
     // so Viterbi only uses <unk> where nothing else covers the character.
     t.unk_score_ = min_score - 10.0f;
     return t;
+}
+
+subword_tokenizer::subword_tokenizer(const subword_tokenizer& other)
+    : pieces_(other.pieces_),
+      scores_(other.scores_),
+      max_piece_chars_(other.max_piece_chars_),
+      unk_score_(other.unk_score_),
+      bos_(other.bos_),
+      eos_(other.eos_),
+      pad_(other.pad_),
+      unk_(other.unk_) {
+    index_pieces();
+}
+
+subword_tokenizer& subword_tokenizer::operator=(const subword_tokenizer& other) {
+    if (this != &other) *this = subword_tokenizer(other);
+    return *this;
+}
+
+void subword_tokenizer::index_pieces() {
+    ids_.clear();
+    ids_.reserve(pieces_.size());
+    for (std::size_t i = 0; i < pieces_.size(); ++i) {
+        const std::string& p = pieces_[i];
+        // Ids are line numbers; a duplicate keeps its first id (as SentencePiece).
+        ids_.emplace(std::string_view(p), static_cast<std::int32_t>(i));
+        max_piece_chars_ = std::max(max_piece_chars_, utf8::length(p));
+    }
 }
 
 void subword_tokenizer::segment_word(std::string_view word, std::vector<std::int32_t>& out) const {

@@ -305,6 +305,7 @@ http_response config_api(hub& h, const http_request& req, const target& t) {
             } catch (const parley::config_error& e) {
                 return config_refused(req, e);
             }
+            h.attach_vectors(*draft);  // the preview answers as the published bot would
         }
         const parley::dialog_engine& engine = draft ? *draft : current->engine;
         json results = json::array();
@@ -312,7 +313,8 @@ http_response config_api(hub& h, const http_request& req, const target& t) {
             if (!q.is_string()) throw http_failure{400, "'questions' must be strings"};
             const std::string text = utf8::sanitize(q.get<std::string>().substr(0, 4000));
             parley::session s;  // every question on its own, like a new shopper
-            const auto r = engine.respond(s, text);
+            const auto v = h.embed_message(engine, text);
+            const auto r = engine.respond(s, text, v.embedding, v.frustration);
             json candidates = json::array();
             if (r.kind == parley::reply_kind::clarify)
                 for (const auto& c : r.quick_replies) candidates.push_back(c.label);

@@ -1,17 +1,27 @@
 // `parley eval`: replays labelled cases through the same engine the shopper
 // talks to, one fresh session per case, and prints the DESIGN.md contract
-// metrics; the last line is one JSON object.
+// metrics; the last line is one JSON object. With --model the student
+// encoder embeds the documents and every case in process (as `parley serve`
+// does); with --embed-url an OpenAI-compatible embeddings server does.
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "cli.hpp"
+#include "embeddings_client.hpp"
 #include "files.hpp"
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "parley/sentence_encoder.hpp"
+#include "student_model.hpp"
 
 namespace parley {
 
@@ -26,31 +36,120 @@ double percentile(std::vector<double> v, double p) {
     return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
+double ms_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+// Requests to an embeddings server from this thread: one io_context and one
+// connection setup (TLS context) for the whole run.
+class url_embedder {
+  public:
+    explicit url_embedder(server::embeddings_endpoint endpoint)
+        : client_(http_, std::move(endpoint)) {}
+    server::embeddings_result run(std::vector<std::string> texts, std::size_t batch) {
+        auto future = boost::asio::co_spawn(
+            ioc_, client_.embed_all(std::move(texts), batch, std::chrono::seconds(120)),
+            boost::asio::use_future);
+        ioc_.restart();
+        ioc_.run();
+        return future.get();
+    }
+
+  private:
+    boost::asio::io_context ioc_;
+    server::http_client http_;
+    server::embeddings_client client_;
+};
+
+constexpr const char* eval_usage =
+    "usage: parley eval --config FILE --cases FILE [--json] [--threshold T] [--clarify-margin M]\n"
+    "                   [--model FILE.onnx [--vocab FILE]]\n"
+    "                   [--embed-url URL [--embed-model NAME] [--embed-batch N]]\n"
+    "                   [--calibration JSON] [--show-errors]\n"
+    "  --model      embed documents and cases with the student encoder in process\n"
+    "               (vocabulary: the model path with .vocab unless --vocab)\n"
+    "  --embed-url  embed them with an OpenAI-compatible /v1/embeddings server;\n"
+    "               documents go N per request (default 32), each case alone, as a\n"
+    "               shopper's message would\n"
+    "  --calibration  vector-mode coefficients to use instead of the model's\n"
+    "  --show-errors  print every case answered wrong (before the JSON line)\n"
+    "  Latencies include embedding the message; index building and document\n"
+    "  embedding are reported apart.\n";
+
 }  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
-    std::string config_path, cases_path;
-    bool json_only = false;
+    std::string config_path, cases_path, model_path, vocab_path, calibration_text;
+    server::embeddings_endpoint endpoint;
+    std::size_t embed_batch = 32;
+    bool json_only = false, usage_error = false, show_errors = false;
     double threshold = -1, clarify_margin = -1;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--config" && i + 1 < args.size())
+    for (std::size_t i = 0; i < args.size() && !usage_error; ++i) {
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--config" && has_value)
             config_path = args[++i];
-        else if (args[i] == "--cases" && i + 1 < args.size())
+        else if (args[i] == "--cases" && has_value)
             cases_path = args[++i];
         else if (args[i] == "--json")
             json_only = true;
-        else if (args[i] == "--threshold" && i + 1 < args.size())
+        else if (args[i] == "--show-errors")
+            show_errors = true;
+        else if (args[i] == "--threshold" && has_value)
             threshold = std::stod(args[++i]);
-        else if (args[i] == "--clarify-margin" && i + 1 < args.size())
+        else if (args[i] == "--clarify-margin" && has_value)
             clarify_margin = std::stod(args[++i]);
+        else if (args[i] == "--model" && has_value)
+            model_path = args[++i];
+        else if (args[i] == "--vocab" && has_value)
+            vocab_path = args[++i];
+        else if (args[i] == "--embed-url" && has_value)
+            endpoint.url = args[++i];
+        else if (args[i] == "--embed-model" && has_value)
+            endpoint.model = args[++i];
+        else if (args[i] == "--embed-batch" && has_value)
+            embed_batch = static_cast<std::size_t>(std::max(1, std::stoi(args[++i])));
+        else if (args[i] == "--calibration" && has_value)
+            calibration_text = args[++i];
         else
-            config_path.clear(), cases_path.clear(), i = args.size();
+            usage_error = true;
     }
-    if (config_path.empty() || cases_path.empty()) {
-        std::fprintf(stderr,
-                     "usage: parley eval --config FILE --cases FILE [--json] [--threshold T] "
-                     "[--clarify-margin M]\n");
+    if (!model_path.empty() && !endpoint.url.empty()) {
+        std::fprintf(stderr, "parley eval: --model and --embed-url exclude each other\n");
+        usage_error = true;
+    }
+    if (usage_error || config_path.empty() || cases_path.empty()) {
+        std::fputs(eval_usage, stderr);
         return 2;
+    }
+    std::optional<calibration> calib_override;
+    if (!calibration_text.empty()) {
+        try {
+            calib_override = parse_calibration(calibration_text);
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "parley eval: --calibration: %s\n", e.what());
+            return 2;
+        }
+    }
+    std::shared_ptr<const sentence_encoder> student;
+    double model_load_ms = 0;
+    if (!model_path.empty()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            student = server::load_student(model_path, vocab_path);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "parley eval: %s\n", e.what());
+            return 1;
+        }
+        model_load_ms = ms_since(t0);
+    }
+    std::optional<url_embedder> remote;
+    if (!endpoint.url.empty()) {
+        if (!server::parse_url(server::embeddings_url(endpoint.url))) {
+            std::fprintf(stderr, "parley eval: --embed-url must be an http:// or https:// URL\n");
+            return 2;
+        }
+        remote.emplace(endpoint);
     }
     config cfg;
     try {
@@ -63,16 +162,46 @@ int run_eval(const std::vector<std::string>& args) {
     if (clarify_margin >= 0) cfg.handoff.clarify_margin = clarify_margin;
     // Handoff on repeated fallbacks would hide what the bot decided; each case is one turn anyway.
     const auto build_start = std::chrono::steady_clock::now();
-    const dialog_engine engine(std::move(cfg));
-    const double build_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - build_start)
-            .count();
+    dialog_engine engine(std::move(cfg));
+    const double build_ms = ms_since(build_start);
+
+    // Document vectors: built once per config, like the index (excluded from
+    // the per-message latency, reported apart).
+    double documents_ms = 0;
+    std::size_t documents_embedded = 0;
+    std::string vectors = "none";
+    if (student || remote) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto plan = engine.index().embedding_plan();
+        documents_embedded = plan.embed.size();
+        if (student) {
+            vectors = "student";
+            student->attach_documents(engine, server::embed_documents(*student, engine.index()));
+        } else {
+            vectors = "url";
+            std::vector<std::string> texts;
+            for (auto d : plan.embed) texts.push_back(engine.index().documents()[d].text);
+            const auto r = remote->run(std::move(texts), embed_batch);
+            if (!r.ok()) {
+                std::fprintf(stderr, "parley eval: embedding the documents failed: %s\n",
+                             r.error.c_str());
+                return 1;
+            }
+            const std::size_t dim = r.vectors.empty() ? 0 : r.vectors.front().size();
+            std::vector<float> rows;
+            rows.reserve(r.vectors.size() * dim);
+            for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
+            if (dim > 0) engine.index().set_document_embeddings(plan.expand(rows, dim), dim);
+        }
+        documents_ms = ms_since(t0);
+        if (calib_override) engine.index().set_vector_calibration(*calib_override);
+    }
 
     std::istringstream lines(read_file(cases_path));
     std::string line;
     std::size_t cases = 0, in_scope = 0, in_scope_right = 0, oos = 0, oos_fallback = 0,
                 fallbacks = 0, clarify = 0, line_no = 0;
-    std::vector<double> latencies;
+    std::vector<double> latencies, embed_latencies;
     while (std::getline(lines, line)) {
         ++line_no;
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -96,10 +225,24 @@ int run_eval(const std::vector<std::string>& args) {
         session s;
         s.lang = engine.settings().shop.locale;
         const auto t0 = std::chrono::steady_clock::now();
-        const reply r = engine.respond(s, text);
-        latencies.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count());
+        std::vector<float> embedding;
+        float frustration = -1.0f;  // no model score
+        if (student) {
+            auto e = student->embed(engine.analysis_text(text));
+            embedding = std::move(e.embedding);
+            frustration = e.frustration;
+        } else if (remote) {
+            auto e = remote->run({engine.analysis_text(text)}, 1);
+            if (!e.ok()) {
+                std::fprintf(stderr, "parley eval: %s:%zu: embedding failed: %s\n",
+                             cases_path.c_str(), line_no, e.error.c_str());
+                return 1;
+            }
+            embedding = std::move(e.vectors.front());
+        }
+        if (student || remote) embed_latencies.push_back(ms_since(t0));
+        const reply r = engine.respond(s, text, embedding, frustration);
+        latencies.push_back(ms_since(t0));
         const bool fell_back = r.kind == reply_kind::fallback || r.kind == reply_kind::handoff;
         ++cases;
         fallbacks += fell_back;
@@ -112,6 +255,15 @@ int run_eval(const std::vector<std::string>& args) {
             in_scope_right +=
                 r.kind == reply_kind::answer && r.item_id == c["expect"].get<std::string>();
         }
+        const bool right = expect_oos ? fell_back
+                                      : r.kind == reply_kind::answer &&
+                                            r.item_id == c["expect"].get<std::string>();
+        if (show_errors && !right)
+            std::printf("wrong      %s: expected %s, got %s %s (confidence %.3f)\n",
+                        nlohmann::json(text).dump().c_str(),
+                        expect_oos ? "a fallback" : c["expect"].get<std::string>().c_str(),
+                        std::string(reply_kind_name(r.kind)).c_str(), r.item_id.c_str(),
+                        r.confidence);
     }
     auto ratio = [](std::size_t a, std::size_t b) {
         return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
@@ -129,6 +281,18 @@ int run_eval(const std::vector<std::string>& args) {
     out["clarify"] = clarify;
     out["threshold"] = engine.settings().handoff.confidence_threshold;
     out["index_build_ms"] = build_ms;
+    out["vectors"] = vectors;
+    if (vectors != "none") {
+        out["model"] = student ? model_path : endpoint.url;
+        out["embed_p50_ms"] = percentile(embed_latencies, 0.50);
+        out["embed_p99_ms"] = percentile(embed_latencies, 0.99);
+        out["documents_embedded"] = documents_embedded;
+        out["document_embedding_ms"] = documents_ms;
+        out["calibration"] = calib_override                     ? "given"
+                             : student && student->calibrated() ? "model"
+                                                                : "default";
+    }
+    if (student) out["model_load_ms"] = model_load_ms;
     if (!json_only) {
         std::printf(
             "config     %s (%zu FAQs)\ncases      %s (%zu: %zu in scope, %zu out of scope)\n",
@@ -140,6 +304,13 @@ int run_eval(const std::vector<std::string>& args) {
             ratio(oos_fallback, fallbacks), clarify);
         std::printf("latency    p50 %.3f ms, p99 %.3f ms (index build %.1f ms, excluded)\n",
                     percentile(latencies, 0.5), percentile(latencies, 0.99), build_ms);
+        if (vectors != "none")
+            std::printf(
+                "vectors    %s (%s): embedding p50 %.3f ms, p99 %.3f ms of the above; %zu "
+                "documents in %.1f ms (excluded)\n",
+                vectors.c_str(), (student ? model_path : endpoint.url).c_str(),
+                percentile(embed_latencies, 0.5), percentile(embed_latencies, 0.99),
+                documents_embedded, documents_ms);
     }
     std::printf("%s\n", out.dump().c_str());
     return 0;

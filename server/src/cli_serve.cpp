@@ -6,7 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "auth.hpp"
@@ -18,6 +21,7 @@
 #include "hub.hpp"
 #include "listener.hpp"
 #include "parley/config.hpp"
+#include "student_model.hpp"
 
 namespace parley {
 
@@ -29,7 +33,15 @@ namespace {
 constexpr const char* serve_usage =
     "usage: parley serve [--config FILE] [--host 127.0.0.1] [--port 8080] [--data DIR]\n"
     "                    [--db postgresql://...] [--www DIR] [--threads N] [--quiet]\n             "
-    "       [--no-rate-limits]   (load tests only)\n";
+    "       [--no-rate-limits]   (load tests only)\n"
+    "                    [--model FILE.onnx [--vocab FILE] | --no-model]\n"
+    "                    [--rerank-url URL [--rerank-model NAME] [--rerank-timeout MS]\n"
+    "                     [--rerank-calibration JSON]]\n"
+    "  --model     the student encoder (default: the source tree's models/student.onnx\n"
+    "              when it exists); --no-model answers with BM25 alone\n"
+    "  --rerank-url  an OpenAI-compatible /v1/embeddings server whose model re-answers\n"
+    "              turns the student could not (fallback, \"Did you mean\"), within\n"
+    "              --rerank-timeout (default 800 ms) or not at all\n";
 
 // 10k+ shopper sockets need more descriptors than the usual soft limit.
 void raise_fd_limit() {
@@ -80,6 +92,13 @@ int run_serve(const std::vector<std::string>& args) {
     s.www_dir = PARLEY_DEFAULT_WWW_DIR;
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     bool threads_given = false;
+    std::string model_path, vocab_path;
+    bool model_given = false, no_model = false;
+    std::optional<rerank_settings> rerank;
+    auto rerank_option = [&]() -> rerank_settings& {
+        if (!rerank) rerank.emplace();
+        return *rerank;
+    };
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
@@ -107,6 +126,24 @@ int run_serve(const std::vector<std::string>& args) {
             s.rate_limits = false;
         } else if (a == "--quiet") {
             s.quiet = true;
+        } else if (a == "--model") {
+            model_path = value();
+            model_given = true;
+        } else if (a == "--vocab") {
+            vocab_path = value();
+        } else if (a == "--no-model") {
+            no_model = true;
+        } else if (a == "--rerank-url") {
+            rerank_option().endpoint.url = value();
+        } else if (a == "--rerank-model") {
+            rerank_option().endpoint.model = value();
+        } else if (a == "--rerank-timeout") {
+            const int ms = std::stoi(value());
+            if (ms < 1 || ms > 60000)
+                throw std::invalid_argument("--rerank-timeout must be 1..60000 ms");
+            rerank_option().timeout = std::chrono::milliseconds(ms);
+        } else if (a == "--rerank-calibration") {
+            rerank_option().calib = parley::parse_calibration(value());
         } else if (a == "-h" || a == "--help") {
             std::fputs(serve_usage, stdout);
             return 0;
@@ -116,6 +153,40 @@ int run_serve(const std::vector<std::string>& args) {
         }
     }
     s.demo = s.config_path.empty();
+    if (no_model && model_given) {
+        std::fprintf(stderr, "parley serve: --model and --no-model exclude each other\n");
+        return 2;
+    }
+    if (rerank &&
+        (rerank->endpoint.url.empty() || !parse_url(embeddings_url(rerank->endpoint.url)))) {
+        std::fprintf(stderr,
+                     "parley serve: --rerank-url must be an http:// or https:// URL (the "
+                     "--rerank-* options need it)\n");
+        return 2;
+    }
+    s.rerank = rerank;
+    // The student: loaded once, shared by every engine this node builds. An
+    // explicit --model must load; the source tree's default is optional (a
+    // checkout without a trained model still serves, with BM25 alone).
+    double model_load_ms = 0;
+    if (!no_model) {
+        if (!model_given && std::filesystem::exists(PARLEY_DEFAULT_MODEL))
+            model_path = PARLEY_DEFAULT_MODEL;
+        if (!model_path.empty()) {
+            const auto start = std::chrono::steady_clock::now();
+            try {
+                s.student = load_student(model_path, vocab_path);
+                model_load_ms = std::chrono::duration<double, std::milli>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count();
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "parley serve: %s%s\n", e.what(),
+                             model_given ? "" : " (serving without the student model)");
+                if (model_given) return 1;
+                model_path.clear();
+            }
+        }
+    }
     // The PostgreSQL store and bus block an io thread per query: keep at
     // least as many threads as pooled connections so sockets keep moving.
     if (!s.db_url.empty() && !threads_given) threads = std::max(threads, 4u);
@@ -133,6 +204,14 @@ int run_serve(const std::vector<std::string>& args) {
     raise_fd_limit();
 
     logger log(s.quiet);
+    if (s.student)
+        log.info("student_loaded", {{"model", model_path},
+                                    {"ms", model_load_ms},
+                                    {"dimension", s.student->dimension()},
+                                    {"vocabulary", s.student->tokenizer().size()},
+                                    {"calibrated", s.student->calibrated()}});
+    else
+        log.info("student_absent", {{"reason", no_model ? "--no-model" : "no model file"}});
     std::unique_ptr<store> db;
     std::unique_ptr<event_bus> bus;
     if (s.db_url.empty()) {
@@ -179,8 +258,12 @@ int run_serve(const std::vector<std::string>& args) {
     if (cfg.integrations.demo_orders) db->seed_demo_orders(demo_order_catalog(now_ms()));
 
     net::io_context ioc(static_cast<int>(threads));
-    auto shop = std::make_shared<const shop_runtime>(config_json, std::move(cfg),
-                                                     current ? current->version : 0);
+    auto shop = std::make_shared<const shop_runtime>(
+        config_json, std::move(cfg), current ? current->version : 0, s.student.get());
+    if (s.student)
+        log.info("documents_embedded", {{"version", shop->version},
+                                        {"documents", shop->documents_embedded},
+                                        {"ms", shop->document_embedding_ms}});
     auto h = std::make_shared<hub>(ioc, s, log, std::move(db), std::move(bus), shop);
     auto address = net::ip::make_address(s.host);
     auto l = std::make_shared<listener>(ioc, net::ip::tcp::endpoint(address, s.port), h);
@@ -205,6 +288,16 @@ int run_serve(const std::vector<std::string>& args) {
     if (s.demo)
         std::printf(
             "  demo accounts  agent@demo.shop / demo-agent   admin@demo.shop / demo-admin\n");
+    if (s.student)
+        std::printf(
+            "  student model  %s (%zu-d, loaded in %.0f ms; %zu documents embedded in "
+            "%.0f ms)\n",
+            model_path.c_str(), s.student->dimension(), model_load_ms, shop->documents_embedded,
+            shop->document_embedding_ms);
+    if (s.rerank)
+        std::printf("  rerank model   %s (low-confidence turns, %lld ms at most)\n",
+                    embeddings_url(s.rerank->endpoint.url).c_str(),
+                    static_cast<long long>(s.rerank->timeout.count()));
     std::fflush(stdout);
     log.info("listening", {{"url", url},
                            {"store", h->db().kind()},

@@ -11,6 +11,7 @@
 #include "business_clock.hpp"
 #include "frames.hpp"
 #include "shopper_session.hpp"
+#include "student_model.hpp"
 
 namespace parley::server {
 
@@ -35,8 +36,17 @@ static_files load_pages(const std::string& dir, logger& log) {
 }
 }  // namespace
 
-shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v)
+shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
+                           const parley::sentence_encoder* student)
     : json(std::move(j)), engine(std::move(cfg)), version(v) {
+    if (student) {
+        const auto start = std::chrono::steady_clock::now();
+        documents_embedded = engine.index().embedding_plan().embed.size();
+        student->attach_documents(engine, embed_documents(*student, engine.index()));
+        document_embedding_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+    }
     nlohmann::json pub = nlohmann::json::parse(json);
     pub.erase("identity_secret");
     pub.erase("integrations");  // endpoint secrets, webhook keys: server-only
@@ -69,6 +79,16 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
                               {{"author", std::string(author_name(author))}});
     bot_reply_seconds_ = &metrics_.histogram("parley_bot_reply_seconds",
                                              "Time from a shopper message to the bot's reply");
+    const char* embedded = "Texts embedded, by model and kind";
+    student_messages_ = &metrics_.counter("parley_embeddings_total", embedded,
+                                          {{"model", "student"}, {"kind", "message"}});
+    student_documents_ = &metrics_.counter("parley_embeddings_total", embedded,
+                                           {{"model", "student"}, {"kind", "document"}});
+    student_seconds_ = &metrics_.histogram("parley_student_embedding_seconds",
+                                           "Time to embed a shopper message with the student");
+    if (shop_) student_documents_->inc(static_cast<double>(shop_->documents_embedded));
+    if (settings_.rerank)
+        reranker_ = std::make_shared<reranker>(ioc_, http_, log_, metrics_, *settings_.rerank);
 }
 
 hub::~hub() = default;
@@ -93,6 +113,48 @@ void hub::start() {
     bus_->start();
     do_heartbeat();
     do_retention();
+    if (reranker_) reranker_->prepare(shop());
+}
+
+message_vector hub::embed_message(const parley::dialog_engine& engine, std::string_view text) {
+    message_vector out;
+    // An engine without vectors (no student) would ignore the embedding.
+    if (!settings_.student || !engine.index().has_embeddings()) return out;
+    const auto start = std::chrono::steady_clock::now();
+    auto r = settings_.student->embed(engine.analysis_text(text));
+    student_seconds_->observe(std::chrono::steady_clock::now() - start);
+    student_messages_->inc();
+    out.embedding = std::move(r.embedding);
+    out.frustration = r.frustration;
+    return out;
+}
+
+void hub::attach_vectors(parley::dialog_engine& engine) {
+    if (!settings_.student) return;
+    const auto start = std::chrono::steady_clock::now();
+    const auto documents = engine.index().embedding_plan().embed.size();
+    settings_.student->attach_documents(engine,
+                                        embed_documents(*settings_.student, engine.index()));
+    student_documents_->inc(static_cast<double>(documents));
+    log_.info(
+        "documents_embedded",
+        {{"what", "draft"},
+         {"documents", documents},
+         {"ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count()}});
+}
+
+std::shared_ptr<const shop_runtime> hub::make_runtime(std::string config_text, parley::config cfg,
+                                                      std::int64_t version) {
+    auto runtime = std::make_shared<const shop_runtime>(std::move(config_text), std::move(cfg),
+                                                        version, settings_.student.get());
+    if (settings_.student) {
+        student_documents_->inc(static_cast<double>(runtime->documents_embedded));
+        log_.info("documents_embedded", {{"version", version},
+                                         {"documents", runtime->documents_embedded},
+                                         {"ms", runtime->document_embedding_ms}});
+    }
+    return runtime;
 }
 
 void hub::stop() {
@@ -119,6 +181,7 @@ std::shared_ptr<const shop_runtime> hub::shop() const {
 }
 
 void hub::publish_shop(std::shared_ptr<const shop_runtime> shop) {
+    if (reranker_) reranker_->prepare(shop);
     {
         std::lock_guard lock(shop_mutex_);
         shop_ = std::move(shop);
@@ -136,11 +199,13 @@ config_version_record hub::publish_config(const std::string& config_text, const 
     v.note = note;
     v.source = source;
     v = db_->add_config_version(v);
+    auto runtime = make_runtime(config_text, std::move(cfg), v.version);
+    bool current = false;
     {
-        auto runtime = std::make_shared<const shop_runtime>(config_text, std::move(cfg), v.version);
         std::lock_guard lock(shop_mutex_);
-        if (!shop_ || shop_->version < v.version) shop_ = std::move(runtime);
+        if (!shop_ || shop_->version < v.version) shop_ = runtime, current = true;
     }
+    if (current && reranker_) reranker_->prepare(runtime);
     sync_webhook_receivers();
     log_.info("config_published", {{"version", v.version}, {"by", by}, {"source", source}});
     metrics_.counter("parley_config_publishes_total", "Config versions published").inc();
@@ -153,12 +218,13 @@ void hub::apply_config_version(std::int64_t version) {
     try {
         auto v = db_->find_config_version(version);
         if (!v) return;
-        auto runtime = std::make_shared<const shop_runtime>(
-            v->config, parley::parse_config(v->config), version);
+        auto runtime = make_runtime(v->config, parley::parse_config(v->config), version);
+        bool current = false;
         {
             std::lock_guard lock(shop_mutex_);
-            if (shop_->version < version) shop_ = std::move(runtime);
+            if (shop_->version < version) shop_ = runtime, current = true;
         }
+        if (current && reranker_) reranker_->prepare(runtime);
         sync_webhook_receivers();
         log_.info("config_applied", {{"version", version}});
     } catch (const std::exception& e) {

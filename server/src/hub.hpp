@@ -25,7 +25,9 @@
 #include "logger.hpp"
 #include "metrics.hpp"
 #include "parley/dialog.hpp"
+#include "parley/sentence_encoder.hpp"
 #include "rate_limiter.hpp"
+#include "rerank.hpp"
 #include "static_files.hpp"
 #include "store.hpp"
 
@@ -48,6 +50,18 @@ struct serve_settings {
     // Off only for load generators and tests that send from one IP what
     // thousands of shoppers would send from theirs.
     bool rate_limits = true;
+    // Embedding models (DESIGN.md "Models"): the student in process (nullptr:
+    // BM25 only) and optionally a large model behind the OpenAI-compatible
+    // API that re-answers low-confidence turns.
+    std::shared_ptr<const parley::sentence_encoder> student;
+    std::optional<rerank_settings> rerank;
+};
+
+// A shopper message's embedding from the student (empty without one) and the
+// student's frustration probability (negative: no model score).
+struct message_vector {
+    std::vector<float> embedding;
+    float frustration = -1.0f;
 };
 
 // One published config with its index built: swapped as a whole when the
@@ -63,7 +77,14 @@ struct shop_runtime {
     std::string public_gzip;
     std::string public_etag;
     std::int64_t version = 0;  // the published config version (0: not from the store)
-    shop_runtime(std::string j, parley::config cfg, std::int64_t version = 0);
+    // With a student, every document is embedded here, before the runtime
+    // is published: a config never answers without its vectors.
+    std::size_t documents_embedded = 0;
+    double document_embedding_ms = 0;
+    // The large model's copy of the engine, filled in the background.
+    std::shared_ptr<rerank_index> rerank = std::make_shared<rerank_index>();
+    shop_runtime(std::string j, parley::config cfg, std::int64_t version = 0,
+                 const parley::sentence_encoder* student = nullptr);
     const parley::config& cfg() const { return engine.settings(); }
 };
 
@@ -107,6 +128,18 @@ class hub : public std::enable_shared_from_this<hub> {
         return *messages_stored_[static_cast<std::size_t>(author)];
     }
     histogram_metric& bot_reply_seconds() { return *bot_reply_seconds_; }
+
+    // Embeddings (serve_settings::student): a message for respond(), and the
+    // documents of an engine the server builds outside a shop_runtime (the
+    // admin page's "try" with a draft config).
+    message_vector embed_message(const parley::dialog_engine& engine, std::string_view text);
+    void attach_vectors(parley::dialog_engine& engine);
+    // The large model, nullptr unless --rerank-url.
+    reranker* rerank() { return reranker_.get(); }
+    // A runtime for a config, with the student's document vectors (logged);
+    // the large model starts on its documents once it is published.
+    std::shared_ptr<const shop_runtime> make_runtime(std::string config_text, parley::config cfg,
+                                                     std::int64_t version);
 
     std::shared_ptr<const shop_runtime> shop() const;
     void publish_shop(std::shared_ptr<const shop_runtime> shop);
@@ -187,6 +220,10 @@ class hub : public std::enable_shared_from_this<hub> {
 
     std::array<counter_metric*, 5> messages_stored_{};  // by author_kind
     histogram_metric* bot_reply_seconds_ = nullptr;
+    counter_metric* student_messages_ = nullptr;
+    counter_metric* student_documents_ = nullptr;
+    histogram_metric* student_seconds_ = nullptr;
+    std::shared_ptr<reranker> reranker_;
 
     mutable std::mutex shop_mutex_;
     std::shared_ptr<const shop_runtime> shop_;

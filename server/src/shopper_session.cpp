@@ -105,6 +105,7 @@ void shopper_session::on_read(beast::error_code ec, std::size_t) {
     handle_frame(data);
     if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();  // idle sockets stay small
     if (closing_) return;
+    if (turn_pending_) return;  // the turn resumes reading when it commits
     // Backpressure: each message queues several frames (ack, echo, reply); a
     // client that sends faster than it reads waits until its frames drain,
     // so overload saturates instead of piling up in memory.
@@ -392,7 +393,86 @@ void shopper_session::bot_turn(const conversation_record& c, const new_message* 
         dialog.handed_off = false;
         dialog.handoff = parley::handoff_reason::none;
     }
-    const parley::reply r = shop->engine.respond(dialog, text);
+    const parley::session before = dialog;
+    const auto vec = hub_->embed_message(shop->engine, text);
+    const parley::reply r = shop->engine.respond(dialog, text, vec.embedding, vec.frustration);
+    if (start_rerank(c, shopper, text, before, dialog, r, shop, vec.frustration, started)) return;
+    finish_bot_turn(c, shopper, dialog, r, shop, started);
+}
+
+bool shopper_session::start_rerank(const conversation_record& c, const new_message* shopper,
+                                   const std::string& text, const parley::session& before,
+                                   const parley::session& dialog, const parley::reply& r,
+                                   const std::shared_ptr<const shop_runtime>& shop,
+                                   float frustration,
+                                   std::chrono::steady_clock::time_point started) {
+    auto* rr = hub_->rerank();
+    if (!rr || !reranker::wants(r)) return false;
+    auto large = rr->engine_for(shop);
+    if (!large) {
+        rr->count_not_ready();  // documents still being embedded, or the server is down
+        return false;
+    }
+    // Everything the continuation needs, by value: the frame that carried the
+    // message is gone when the large model answers.
+    struct pending {
+        conversation_record c;
+        std::optional<new_message> shopper;
+        std::string text;
+        parley::session before, dialog;
+        parley::reply r;
+        std::shared_ptr<const shop_runtime> shop;
+        std::shared_ptr<const parley::dialog_engine> large;
+        float frustration;
+        std::chrono::steady_clock::time_point started;
+    };
+    auto p = std::make_shared<pending>(
+        pending{c, shopper ? std::optional<new_message>(*shopper) : std::nullopt, text, before,
+                dialog, r, shop, std::move(large), frustration, started});
+    turn_pending_ = true;
+    rr->embed_message(
+        ws_.get_executor(), shop->engine.analysis_text(text),
+        [self = shared_from_this(), p, rr](embeddings_result e) {
+            const std::string ref = p->shopper ? p->shopper->client_id : std::string("message");
+            try {
+                if (e.ok()) {
+                    parley::session again = p->before;
+                    parley::reply second =
+                        p->large->respond(again, p->text, e.vectors.front(), p->frustration);
+                    if (reranker::prefer(p->r, second,
+                                         p->shop->cfg().handoff.confidence_threshold)) {
+                        rr->count_kept();
+                        p->r = std::move(second);
+                        p->dialog = std::move(again);
+                    }
+                }
+                self->finish_bot_turn(p->c, p->shopper ? &*p->shopper : nullptr, p->dialog, p->r,
+                                      p->shop, p->started);
+            } catch (const std::exception& ex) {
+                self->hub_->log().error("shopper_frame_failed",
+                                        {{"error", ex.what()}, {"type", "message"}});
+                self->send(error_frame("internal",
+                                       "the server could not handle this frame; try again", ref));
+            }
+            self->turn_pending_ = false;
+            self->resume_reading();
+        });
+    return true;
+}
+
+void shopper_session::resume_reading() {
+    if (closing_) return;
+    if (queue_.size() > pause_reading_above) {
+        read_paused_ = true;  // on_write resumes once the client catches up
+        return;
+    }
+    do_read();
+}
+
+void shopper_session::finish_bot_turn(const conversation_record& c, const new_message* shopper,
+                                      parley::session& dialog, const parley::reply& r,
+                                      const std::shared_ptr<const shop_runtime>& shop,
+                                      std::chrono::steady_clock::time_point started) {
     std::vector<new_message> replies;
     if (r.kind != parley::reply_kind::relay && !r.text.empty()) {
         new_message m;
@@ -629,7 +709,7 @@ void shopper_session::on_write(beast::error_code ec, std::size_t) {
     if (ec) return;
     queue_.pop();
     if (!queue_.empty()) do_write();
-    if (read_paused_ && queue_.size() <= resume_reading_at && !closing_) {
+    if (read_paused_ && !turn_pending_ && queue_.size() <= resume_reading_at && !closing_) {
         read_paused_ = false;
         do_read();
     }

@@ -3,6 +3,7 @@
 // messages with acks, the bot's turn (the same core as in the browser),
 // handoff into the agent queue or the offline form, typing, read, CSAT.
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,20 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     // message after a close, already stored) only the replies are added.
     void bot_turn(const conversation_record& c, const new_message* shopper,
                   const std::string& text);
+    // The second half of a bot turn, once the reply is decided (at once, or
+    // after the large model re-answered a low-confidence turn).
+    void finish_bot_turn(const conversation_record& c, const new_message* shopper,
+                         parley::session& dialog, const parley::reply& r,
+                         const std::shared_ptr<const shop_runtime>& shop,
+                         std::chrono::steady_clock::time_point started);
+    // Asks the large model about a turn the student could not answer; false
+    // when there is nothing to ask (then the student's reply stands).
+    bool start_rerank(const conversation_record& c, const new_message* shopper,
+                      const std::string& text, const parley::session& before,
+                      const parley::session& dialog, const parley::reply& r,
+                      const std::shared_ptr<const shop_runtime>& shop, float frustration,
+                      std::chrono::steady_clock::time_point started);
+    void resume_reading();
     void local_turn(const conversation_record& c, const new_message* shopper,
                     const nlohmann::json& local_reply);
     // Stores and announces a turn; nullopt when the shopper's message was a retry.
@@ -70,6 +85,9 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     bool local_mode_ = false;
     bool closing_ = false;
     bool read_paused_ = false;  // backpressure: the client is not reading our frames
+    // A turn waits for the large model: frames after it wait too, so that
+    // turns commit in the order the shopper sent them.
+    bool turn_pending_ = false;
     std::string conversation_id_;
     std::int64_t last_sent_ = 0;  // newest message id this socket has sent
 };

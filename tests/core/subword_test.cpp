@@ -96,3 +96,14 @@ TEST_CASE("subword: the shipped vocabulary loads and covers shop questions in EN
         for (const auto id : ids) CHECK(id != t.unk_id());
     }
 }
+
+TEST_CASE("subword: a copy owns its lookup (no views into the original)") {
+    subword_tokenizer copy;
+    {
+        const auto original = subword_tokenizer::from_vocab(tiny_vocab);
+        copy = original;
+    }
+    CHECK(joined(copy, copy.piece_ids("where orders")) == "\xE2\x96\x81where|\xE2\x96\x81order|s");
+    const subword_tokenizer again(copy);
+    CHECK(again.piece_ids("where orders") == copy.piece_ids("where orders"));
+}

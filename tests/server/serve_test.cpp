@@ -10,7 +10,9 @@
 #include "../core/test_support.hpp"
 #include "auth.hpp"
 #include "parley/dialog.hpp"
+#include "parley/sentence_encoder.hpp"
 #include "serve_support.hpp"
+#include "student_model.hpp"
 #include "test_http_server.hpp"
 
 namespace parley::test {
@@ -625,7 +627,15 @@ TEST_CASE("serve: the server's bot answers exactly as the in-page core does") {
     std::ifstream in(d.config);
     const std::string config_text((std::istreambuf_iterator<char>(in)),
                                   std::istreambuf_iterator<char>());
-    const parley::dialog_engine engine(parley::parse_config(config_text));
+    parley::dialog_engine engine(parley::parse_config(config_text));
+    // The server loads the source tree's student by default; the in-page
+    // core embeds with the same model (in the worker), so the comparison does too.
+    const std::string model = std::string(PARLEY_SOURCE_DIR) + "/models/student.onnx";
+    std::shared_ptr<const parley::sentence_encoder> student;
+    if (std::filesystem::exists(model)) {
+        student = server::load_student(model);
+        student->attach_documents(engine);
+    }
     parley::session local;
     engine.greet(local);
 
@@ -642,7 +652,14 @@ TEST_CASE("serve: the server's bot answers exactly as the in-page core does") {
         for (char c : q)
             if (c != '?' && c != '!')
                 text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const parley::reply expected = engine.respond(local, text);
+        std::vector<float> embedding;
+        float frustration = -1.0f;
+        if (student) {
+            auto e = student->embed(engine.analysis_text(text));
+            embedding = std::move(e.embedding);
+            frustration = e.frustration;
+        }
+        const parley::reply expected = engine.respond(local, text, embedding, frustration);
         if (expected.kind == parley::reply_kind::handoff) break;
         say(shopper, "p" + std::to_string(compared), text);
         const json got = next_message(shopper, "bot");

@@ -11,16 +11,26 @@
 //   engine.respond(sessionJson, text)  -> same shape ("session_reset":true if the session was bad)
 //   engine.newSession(locale)          -> session JSON ("" = the shop's locale)
 //   engine.analysisText(text)          -> normalized, PII-masked text
+//   engine.documentTexts()             -> JSON array of the texts to embed (the embedding plan)
+//   engine.setDocumentEmbeddings(flat, dimension)
+//                                      -> '{"documents":N,"embedded":E,"dimension":D}' or {"error"}
+//   engine.setVectorCalibration(json)  -> the model's calibration ("" = the default) as JSON
+//   engine.respondWith(sessionJson, text, embedding, frustration)
+//                                      -> as respond(), fusing the message's embedding
 //   engine.delete();
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "parley/retriever.hpp"
 #include "parley/session.hpp"
 #include "parley/text.hpp"
 
@@ -87,6 +97,65 @@ class engine {
         return guarded([&] { return engine_->analysis_text(text); });
     }
 
+    // The texts to embed, in the order setDocumentEmbeddings() expects: the
+    // retriever's embedding plan (question documents and flow phrases; an
+    // answer borrows its item's first question vector). Each is normalized
+    // and PII-masked already: tokenize it as it is.
+    std::string document_texts() const {
+        return guarded([&] {
+            const auto& docs = engine_->index().documents();
+            json texts = json::array();
+            for (const auto d : engine_->index().embedding_plan().embed)
+                texts.push_back(docs[d].text);
+            return dump(texts);
+        });
+    }
+
+    // `flat`: a Float32Array (or array) of embeddings in documentTexts() order
+    // (texts × dimension values); every document of the index gets its
+    // vector through the plan. Replaces earlier ones.
+    std::string set_document_embeddings(const emscripten::val& flat, std::size_t dimension) {
+        return guarded([&] {
+            const std::vector<float> v = emscripten::convertJSArrayToNumberVector<float>(flat);
+            const auto plan = engine_->index().embedding_plan();
+            engine_->index().set_document_embeddings(plan.expand(v, dimension), dimension);
+            return dump(json{{"documents", engine_->index().documents().size()},
+                             {"embedded", plan.embed.size()},
+                             {"dimension", dimension}});
+        });
+    }
+
+    // The vector-mode calibration of the model that made the embeddings: the
+    // JSON its file carries (ONNX metadata `parley.calibration`, see the
+    // encoder module's calibration()), or "" for the core's default.
+    std::string set_vector_calibration(const std::string& calibration_json) {
+        return guarded([&] {
+            const parley::calibration c = calibration_json.empty()
+                                              ? parley::default_vector_calibration()
+                                              : parley::parse_calibration(calibration_json);
+            engine_->index().set_vector_calibration(c);
+            return parley::calibration_json(c);
+        });
+    }
+
+    // respond() with the message's embedding (a Float32Array of the document
+    // embeddings' dimension, from the same model; empty = none) and the
+    // model's frustration probability (negative = no model score).
+    std::string respond_with(const std::string& session_json, const std::string& text,
+                             const emscripten::val& embedding, float frustration) const {
+        return guarded([&] {
+            const std::vector<float> e =
+                embedding.isUndefined() || embedding.isNull()
+                    ? std::vector<float>{}
+                    : emscripten::convertJSArrayToNumberVector<float>(embedding);
+            bool reset = false;
+            parley::session s = load(session_json, reset);
+            const parley::reply r =
+                engine_->respond(s, text, std::span<const float>(e), frustration);
+            return result(r, s, reset);
+        });
+    }
+
   private:
     template <class F>
     std::string guarded(F&& f) const {
@@ -138,5 +207,9 @@ EMSCRIPTEN_BINDINGS(parley_core) {
         .function("greet", &engine::greet)
         .function("respond", &engine::respond)
         .function("newSession", &engine::new_session)
-        .function("analysisText", &engine::analysis_text);
+        .function("analysisText", &engine::analysis_text)
+        .function("documentTexts", &engine::document_texts)
+        .function("setDocumentEmbeddings", &engine::set_document_embeddings)
+        .function("setVectorCalibration", &engine::set_vector_calibration)
+        .function("respondWith", &engine::respond_with);
 }

@@ -45,9 +45,12 @@ struct retrieval_result {
     std::vector<std::string> tokens;
     std::vector<candidate> ranked;  // best first
     float confidence = 0.0f;        // calibrated P(top item is right)
-    float margin = 0.0f;            // (top - second) / top of the fused score
+    float margin = 0.0f;            // (top - second) / top of the fused score, x margin_scale
     float coverage = 0.0f;          // share of query idf matched by the top document
     bool used_vectors = false;
+    // What `margin` was multiplied by (vector mode: the calibration's
+    // margin_scale); decide() measures the gaps to other candidates alike.
+    float margin_scale = 1.0f;
 };
 
 // Coefficients of the calibration, fitted by bench/calibrate on the training
@@ -57,9 +60,31 @@ struct calibration {
     float w_lexical = 2.840f;
     float w_margin = 4.588f;
     float w_coverage = 3.057f;
-    float w_cosine = 0.0f;    // refitted once a shipped encoder exists (issue 5)
+    float w_cosine = 0.0f;    // top item's best cosine; only the vector calibration uses it
     float w_length = 1.339f;  // log(1 + query tokens)
+    // Vector mode only. Fusing in cosines, which differ little between the
+    // best candidates, shrinks relative margins several-fold: 0.04 would make
+    // every third answer a "Did you mean…?". Fused margins are multiplied by
+    // this so that handoff.clarify_margin (and w_margin) keep their BM25
+    // meaning; fitted so that clarifying is as frequent as with BM25 alone.
+    float margin_scale = 1.0f;
 };
+
+// The calibration of queries that come with an embedding. Fusing cosine into
+// the ranking score changes the margin's distribution and the top cosine is
+// evidence of its own, so BM25's coefficients would be wrong here. Each model
+// has its own cosine scale: the student carries its fitted coefficients in
+// its file (`parley.calibration`, applied by sentence_encoder); these
+// defaults are for a model that carries none (bench/calibrate --embed-url
+// with the multilingual-e5-small teacher, whose cosines all sit in ~[0.7, 1]).
+calibration default_vector_calibration();
+
+// Reads {"bias":F,"lexical":F,"margin":F,"coverage":F,"cosine":F,"length":F,
+// "margin_scale":F} (bench/calibrate's output, stored by
+// models/set_calibration.py). Every key but margin_scale (default 1) is
+// required and finite; throws std::invalid_argument naming the problem.
+calibration parse_calibration(std::string_view json_text);
+std::string calibration_json(const calibration& c);
 
 struct retriever_options {
     tokenizer_options tokens;
@@ -70,7 +95,22 @@ struct retriever_options {
     // questions of one FAQ agreeing is evidence beyond the single best one.
     float sibling_decay = 0.7f;
     std::size_t pool = 64;  // documents considered before grouping by item
-    calibration calib;
+    calibration calib;      // BM25 only (no query embedding or no document vectors)
+    calibration vector_calib = default_vector_calibration();
+};
+
+class retriever;
+
+// Which documents need a vector of their own. Queries are compared with
+// question documents only (see query()), so an answer document borrows a
+// question vector of its item: answers are several times longer than
+// questions, and skipping them halves the cost of embedding a shop.
+struct document_embedding_plan {
+    std::vector<std::uint32_t> embed;   // documents to embed, in this order
+    std::vector<std::uint32_t> source;  // per document: its row among the embedded ones
+    // One vector per document, in documents() order, from the embedded rows
+    // (embed.size() x dimension floats); throws std::invalid_argument on a bad shape.
+    std::vector<float> expand(std::span<const float> embedded, std::size_t dimension) const;
 };
 
 class retriever {
@@ -88,6 +128,10 @@ class retriever {
     // core. Replaces earlier ones. Throws std::invalid_argument on a bad shape.
     void set_document_embeddings(std::span<const float> flat, std::size_t dimension,
                                  vector_storage storage = vector_storage::int8);
+    // The calibration of queries with an embedding: the one fitted for the
+    // model that made the document embeddings.
+    void set_vector_calibration(const calibration& c) { options_.vector_calib = c; }
+    document_embedding_plan embedding_plan() const;
     bool has_embeddings() const { return vectors_.size() > 0; }
     std::size_t embedding_dimension() const { return vectors_.dimension(); }
 

