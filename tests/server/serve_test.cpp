@@ -515,10 +515,15 @@ TEST_CASE("serve: hostile input gets error frames and the server stays up") {
     }
     // A frame past the read limit closes that socket (1009)...
     ws_client big(port, "/ws/shopper", origin(port));
-    big.send_raw(std::string(2 * 1024 * 1024, 'x'));
+    bool big_cut = false;
+    try {
+        big.send_raw(std::string(2 * 1024 * 1024, 'x'));
+    } catch (const std::exception&) {
+        big_cut = true;  // the server may close while the client is still writing (EPIPE)
+    }
     // (the close frame may be lost while the client is still writing its 2 MiB)
     const int big_close = big.wait_close();
-    CHECK((big_close == 1009 || big_close == -2));
+    CHECK((big_close == 1009 || big_close == -2 || big_cut));
     // ...invalid UTF-8 in a text frame closes it as RFC 6455 says (1007)...
     ws_client bad(port, "/ws/shopper", origin(port));
     bad.send_raw("{\"type\":\"ping\",\"x\":\"\xc3\x28\"}");
@@ -529,8 +534,16 @@ TEST_CASE("serve: hostile input gets error frames and the server stays up") {
     CHECK(http_call(port, http::verb::get, "/healthz").status == 200);
     // A client that keeps sending garbage is cut off (policy violation)...
     ws_client abuser(port, "/ws/shopper", origin(port));
-    for (int i = 0; i < 25; ++i) abuser.send_raw("garbage");
-    CHECK(abuser.wait_close() == 1008);
+    bool abuser_cut = false;
+    for (int i = 0; i < 25 && !abuser_cut; ++i) {
+        try {
+            abuser.send_raw("garbage");
+        } catch (const std::exception&) {
+            abuser_cut = true;  // already cut off: a later write meets a closed socket
+        }
+    }
+    const int abuser_close = abuser.wait_close();
+    CHECK((abuser_close == 1008 || (abuser_cut && abuser_close == -2)));
     CHECK(http_call(port, http::verb::get, "/healthz").status == 200);
     // Oversized HTTP bodies are refused with 413.
     CHECK(http_call(port, http::verb::post, "/api/login", std::string(100000, ' ')).status == 413);

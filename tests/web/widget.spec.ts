@@ -178,8 +178,12 @@ function localReplies(tap: NetTap, mark = 0): string[] {
   return out;
 }
 
-/** Content-hashed static files (the widget's code and the core): not requests for an answer. */
-const STATIC_ASSET = /^\/[^?]*-[A-Za-z0-9]{6,}\.(js|mjs|wasm|css)(\?.*)?$/;
+/**
+ * Content-hashed static files (the widget's code, the core, and the student
+ * model the worker starts fetching after the first message): not requests
+ * for an answer.
+ */
+const STATIC_ASSET = /^\/[^?]*-[A-Za-z0-9]{6,}\.(js|mjs|wasm|css|onnx\.gz|wasm\.gz|vocab)(\?.*)?$/;
 
 // ---------------------------------------------------------------------------
 // Tests
