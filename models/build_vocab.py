@@ -13,18 +13,14 @@ import argparse
 import collections
 import json
 import os
-import subprocess
+import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parley_cli import tokenize  # noqa: E402
+
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
-
-
-def tokenize(parley, vocab, texts, extra=()):
-    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
-    out = subprocess.run([parley, "tokenize", "--vocab", vocab, "--max", "64", *extra],
-                         input=lines.encode(), capture_output=True, check=True)
-    return [json.loads(line)["ids"] for line in out.stdout.decode().splitlines()]
 
 
 def main():
@@ -45,7 +41,7 @@ def main():
     with open(os.path.join(args.work, "corpus.jsonl"), encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
     counts = collections.Counter()
-    for ids in tokenize(args.parley, teacher_vocab, texts):
+    for ids in tokenize(args.parley, teacher_vocab, texts, 64):
         counts.update(ids[1:-1])
 
     chosen = [pieces.index(s) for s in SPECIALS]

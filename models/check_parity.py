@@ -12,12 +12,12 @@ Prints the largest absolute difference per pair and exits 1 above tolerance.
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parley_cli import run_json  # noqa: E402
 
 SENTENCES = [
     "where is my order?", "I want to return these shoes", "how long does shipping take to Canada",
@@ -26,12 +26,6 @@ SENTENCES = [
     "do you ship internationally 🚚", "change my delivery address please", "谢谢",
 ]
 TOLERANCE = 1e-4
-
-
-def run_json(cmd, lines):
-    out = subprocess.run(cmd, input="".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines).encode(),
-                         capture_output=True, check=True)
-    return [json.loads(line) for line in out.stdout.decode().splitlines()]
 
 
 def main():

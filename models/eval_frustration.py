@@ -11,7 +11,10 @@ Dev sets only report; nothing here is fitted on them.
 import argparse
 import json
 import os
-import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parley_cli import run_json  # noqa: E402
 
 THRESHOLD = 0.6  # the demo shop's handoff.frustration_threshold
 
@@ -21,12 +24,6 @@ def combine(lexicon, model):
     floor, weight = 0.5, 0.8
     m = 0.0 if model <= floor else weight * (model - floor) / (1 - floor)
     return max(0.0, min(1.0, max(lexicon, m) + 0.25 * min(lexicon, m)))
-
-
-def run_json(cmd, lines):
-    payload = "".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines).encode()
-    out = subprocess.run(cmd, input=payload, capture_output=True, check=True)
-    return [json.loads(line) for line in out.stdout.decode().splitlines()]
 
 
 def scores(pred, gold):

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import random
-import subprocess
 import sys
 import time
 
@@ -28,17 +27,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parley_cli import tokenize  # noqa: E402
 from student import Student, dequantized_state, export_onnx  # noqa: E402
 
 DIMENSION = 384
 MAX_TRAIN_IDS = 48
-
-
-def tokenize(parley, vocab, texts):
-    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
-    out = subprocess.run([parley, "tokenize", "--vocab", vocab, "--max", str(MAX_TRAIN_IDS)],
-                         input=lines.encode(), capture_output=True, check=True)
-    return [json.loads(line)["ids"] for line in out.stdout.decode().splitlines()]
 
 
 def pad(batch_ids, pad_id):
@@ -84,7 +77,7 @@ def main():
     teacher = teacher.reshape(-1, DIMENSION)
     records = records[:len(teacher)]  # a partial teacher run trains on what exists
     teacher = torch.from_numpy(teacher[:len(records)].astype(np.float32))
-    ids = tokenize(args.parley, args.vocab, [r["text"] for r in records])
+    ids = tokenize(args.parley, args.vocab, [r["text"] for r in records], MAX_TRAIN_IDS)
     vocab_size = sum(1 for _ in open(args.vocab, encoding="utf-8"))
     pad_id = 1
     print(f"{len(records)} sentences, vocab {vocab_size}, tokenized in {time.time() - started:.0f} s",
