@@ -170,7 +170,10 @@ TEST_CASE("retriever: vector mode scales margins by the calibration, for decide(
     auto se = sentence_encoder::load(tiny_bytes(), tiny_vocab());
     dialog_engine engine(parse_config(test::demo_config_text()));
     se.attach_documents(engine);
-    const std::string text = engine.analysis_text("how long does shipping take to germany");
+    // Words that match no document: the margin is the fused one alone (see the
+    // next test for queries whose words pick the same item).
+    const std::string text = engine.analysis_text("zzqx wobble flarn");
+    REQUIRE(engine.index().query(text).ranked.empty());
     const auto q = se.embed(text);
     calibration c = default_vector_calibration();
     c.margin_scale = 1.0f;
@@ -179,6 +182,7 @@ TEST_CASE("retriever: vector mode scales margins by the calibration, for decide(
     c.margin_scale = 3.0f;
     engine.index().set_vector_calibration(c);
     const auto scaled = engine.index().query(text, q.embedding);
+    REQUIRE(raw.margin > 0.0f);
     CHECK(scaled.margin_scale == 3.0f);
     CHECK(scaled.margin == doctest::Approx(std::min(raw.margin * 3.0f, 1.0f)));
     CHECK(engine.index().query(text).margin_scale == 1.0f);  // BM25 alone: unscaled
@@ -188,6 +192,32 @@ TEST_CASE("retriever: vector mode scales margins by the calibration, for decide(
     h.clarify_margin = 0.5;
     const auto d_raw = decide(raw, h), d_scaled = decide(scaled, h);
     CHECK(d_scaled.options.size() <= d_raw.options.size());
+}
+
+TEST_CASE("retriever: in vector mode BM25's own evidence stands where it picks the same item") {
+    auto se = sentence_encoder::load(tiny_bytes(), tiny_vocab());
+    dialog_engine engine(parse_config(test::demo_config_text()));
+    se.attach_documents(engine);
+    // A calibration that never trusts the vectors: only BM25's evidence can
+    // make this confident.
+    calibration c = default_vector_calibration();
+    c.bias = -30.0f;
+    c.w_cosine = c.w_lexical = c.w_margin = c.w_coverage = c.w_length = 0.0f;
+    engine.index().set_vector_calibration(c);
+    const std::string text = engine.analysis_text("how long does shipping take to germany");
+    const auto lexical = engine.index().query(text);
+    const auto fused = engine.index().query(text, se.embed(text).embedding);
+    REQUIRE(fused.used_vectors);
+    REQUIRE_FALSE(lexical.ranked.empty());
+    if (fused.ranked.front().item == lexical.ranked.front().item) {
+        CHECK(fused.confidence == doctest::Approx(lexical.confidence));
+        CHECK(fused.margin >= lexical.margin);
+    } else {
+        CHECK(fused.confidence < 1e-6f);
+    }
+    // Words that pick nothing leave the vectors' own (here: no) confidence.
+    const std::string nonsense = engine.analysis_text("zzqx wobble flarn");
+    CHECK(engine.index().query(nonsense, se.embed(nonsense).embedding).confidence < 1e-6f);
 }
 
 TEST_CASE("retriever: the embedding plan skips answers but covers every document") {

@@ -44,9 +44,13 @@ struct candidate {
 struct retrieval_result {
     std::vector<std::string> tokens;
     std::vector<candidate> ranked;  // best first
-    float confidence = 0.0f;        // calibrated P(top item is right)
-    float margin = 0.0f;            // (top - second) / top of the fused score, x margin_scale
-    float coverage = 0.0f;          // share of query idf matched by the top document
+    // Calibrated P(top item is right); in vector mode at least BM25's own
+    // confidence when BM25 alone picks the same top item.
+    float confidence = 0.0f;
+    // (top - second) / top of the fused score, x margin_scale; in vector mode
+    // BM25's own margin when it is wider and BM25 picks the same top item.
+    float margin = 0.0f;
+    float coverage = 0.0f;  // share of query idf matched by the top document
     bool used_vectors = false;
     // What `margin` was multiplied by (vector mode: the calibration's
     // margin_scale); decide() measures the gaps to other candidates alike.
