@@ -15,7 +15,7 @@
 #   SERVER_CPUS=0 LOAD_CPUS=1   taskset CPU lists: the server(s) and the generator get
 #                               their own cores on the 2-core machine ("" = no pinning)
 #   SERVER_THREADS=1            parley serve --threads (relay2: RELAY2_THREADS=4, unpinned)
-#   IDLE_SOCKETS=10000 BOT_SOCKETS=200 BOT_RATES=1000,2000,...
+#   IDLE_SOCKETS=10000 BOT_SOCKETS=200 BOT_RATES=1000,2000,... BOT_VARIANTS=bm25,student
 #   RELAY_CONVERSATIONS=100 RELAY_AGENTS=4 RELAY_RATE=1000 RELAY_SECONDS=18
 # The servers run with --no-rate-limits (one IP sends what thousands of shoppers
 # would) and a copy of demo/shop.json without business hours (handoffs must reach
@@ -51,6 +51,7 @@ SERVER_THREADS=${SERVER_THREADS:-1}
 IDLE_SOCKETS=${IDLE_SOCKETS:-10000}
 BOT_SOCKETS=${BOT_SOCKETS:-200}
 BOT_RATES=${BOT_RATES:-500,1000,1500,2000,3000,4000,5000,6000}
+BOT_VARIANTS=${BOT_VARIANTS:-bm25,student}
 RELAY_CONVERSATIONS=${RELAY_CONVERSATIONS:-100}
 RELAY_AGENTS=${RELAY_AGENTS:-4}
 RELAY_RATE=${RELAY_RATE:-1000}
@@ -181,6 +182,7 @@ EOF
 mkdir -p "$(dirname "$out")"
 : >"$out"
 label="server_cpus=${SERVER_CPUS:-all} threads=$SERVER_THREADS generator_cpus=${LOAD_CPUS:-all}"
+base_label=$label
 
 # run_gen SCENARIO ARGS…: the generator, its JSON lines to $out (and kept in $last).
 run_gen() {
@@ -212,19 +214,31 @@ if [[ ,$only, == *,idle,* ]]; then
 fi
 
 if [[ ,$only, == *,bot,* ]]; then
-    echo "== bot replies ($BOT_SOCKETS sockets)" >&2
-    start_server bot
-    if run_gen bot --port "$port" --server-pid "$spid" --sockets "$BOT_SOCKETS" --config "$work/shop.json" \
-        --rates "$BOT_RATES" --closed-s 8 --warmup-s 2 --measure-s 5; then
-        j=$(jq -c 'select(.scenario=="bot_closed_loop")' <<<"$last")
-        md+="| bot, closed loop | $(f .sockets "$j") sockets × 1 in flight | **$(f .replies_per_s "$j") replies/s**, p50 $(f .p50_ms "$j") / p99 $(f .p99_ms "$j") / max $(f .max_ms "$j") ms, server $(f .server_cpu_cores "$j") cores | max throughput |"$'\n'
-        while read -r j; do
-            md+="| bot, open loop | $(f .rate "$j")/s over $(f .sockets "$j") sockets | $(f .replies_per_s "$j") replies/s, p50 $(f .p50_ms "$j") / **p99 $(f .p99_ms "$j")** / max $(f .max_ms "$j") ms, server $(f .server_cpu_cores "$j") cores | $(jq -r 'if .meets_p99_target then "p99 ≤ 20 ms: yes" else "p99 ≤ 20 ms: no" end' <<<"$j") |"$'\n'
-        done < <(jq -c 'select(.scenario=="bot_open_loop")' <<<"$last")
-        j=$(jq -c 'select(.scenario=="bot_summary")' <<<"$last")
-        md+="| bot, best sustainable | | **$(f .best_rate_meeting_p99 "$j") messages/s** with p99 ≤ 20 ms | ≥ 5,000/s |"$'\n'
-    else failed=1; fi
-    stop_servers
+    # Twice: BM25 alone (a server answering for browsers that embed their own
+    # messages, or a shop without the model) and with the student encoder
+    # embedding every message in process (parley serve's default).
+    for variant in ${BOT_VARIANTS//,/ }; do
+        case $variant in
+            bm25) extra=(--no-model) vname="BM25 only" ;;
+            student) extra=() vname="student in process" ;;
+            *) echo "run_load.sh: unknown BOT_VARIANTS entry $variant" >&2; exit 2 ;;
+        esac
+        echo "== bot replies, $vname ($BOT_SOCKETS sockets)" >&2
+        label="$base_label variant=$variant"  # into every JSON line
+        start_server "bot-$variant" "${extra[@]}"
+        if run_gen bot --port "$port" --server-pid "$spid" --sockets "$BOT_SOCKETS" --config "$work/shop.json" \
+            --rates "$BOT_RATES" --closed-s 8 --warmup-s 2 --measure-s 5; then
+            j=$(jq -c 'select(.scenario=="bot_closed_loop")' <<<"$last")
+            md+="| bot ($vname), closed loop | $(f .sockets "$j") sockets × 1 in flight | **$(f .replies_per_s "$j") replies/s**, p50 $(f .p50_ms "$j") / p99 $(f .p99_ms "$j") / max $(f .max_ms "$j") ms, server $(f .server_cpu_cores "$j") cores | max throughput |"$'\n'
+            while read -r j; do
+                md+="| bot ($vname), open loop | $(f .rate "$j")/s over $(f .sockets "$j") sockets | $(f .replies_per_s "$j") replies/s, p50 $(f .p50_ms "$j") / **p99 $(f .p99_ms "$j")** / max $(f .max_ms "$j") ms, server $(f .server_cpu_cores "$j") cores | $(jq -r 'if .meets_p99_target then "p99 ≤ 20 ms: yes" else "p99 ≤ 20 ms: no" end' <<<"$j") |"$'\n'
+            done < <(jq -c 'select(.scenario=="bot_open_loop")' <<<"$last")
+            j=$(jq -c 'select(.scenario=="bot_summary")' <<<"$last")
+            md+="| bot ($vname), best sustainable | | **$(f .best_rate_meeting_p99 "$j") messages/s** with p99 ≤ 20 ms | ≥ 5,000/s |"$'\n'
+        else failed=1; fi
+        stop_servers
+    done
+    label=$base_label
 fi
 
 relay_rows() {  # relay_rows NODES-TEXT

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <thread>
 
 #include "agent_session.hpp"
 #include "auth.hpp"
@@ -64,6 +65,7 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
       db_(std::move(db)),
       bus_(std::move(bus)),
       files_(load_pages(settings_.www_dir, log)),
+      inference_(std::max(1u, std::thread::hardware_concurrency())),
       shop_(std::move(shop)),
       connect_limiter_(20, 2.0),
       request_limiter_(300, 5.0),
@@ -91,7 +93,10 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
         reranker_ = std::make_shared<reranker>(ioc_, http_, log_, metrics_, *settings_.rerank);
 }
 
-hub::~hub() = default;
+hub::~hub() {
+    inference_.stop();  // forward passes not started yet are dropped with their turns
+    inference_.join();
+}
 
 void hub::start() {
     std::weak_ptr<hub> weak = weak_from_this();
@@ -127,6 +132,30 @@ message_vector hub::embed_message(const parley::dialog_engine& engine, std::stri
     out.embedding = std::move(r.embedding);
     out.frustration = r.frustration;
     return out;
+}
+
+bool hub::embeds_messages(const parley::dialog_engine& engine) const {
+    return settings_.student && engine.index().has_embeddings();
+}
+
+void hub::embed_message_async(std::shared_ptr<const shop_runtime> shop, std::string_view text,
+                              net::any_io_executor executor,
+                              std::function<void(message_vector)> done) {
+    // `this`, not a shared_ptr: ~hub joins these threads first, and a hub
+    // released on one of them would join itself.
+    net::post(inference_, [self = this, shop = std::move(shop), text = std::string(text), executor,
+                           done = std::move(done)]() mutable {
+        message_vector vec;
+        try {
+            vec = self->embed_message(shop->engine, text);
+        } catch (const std::exception& e) {
+            // The turn goes on with BM25 alone rather than failing.
+            self->log_.error("embedding_failed", {{"error", e.what()}});
+        }
+        net::post(executor, [done = std::move(done), vec = std::move(vec)]() mutable {
+            done(std::move(vec));
+        });
+    });
 }
 
 void hub::attach_vectors(parley::dialog_engine& engine) {

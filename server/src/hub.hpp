@@ -7,8 +7,11 @@
 // the sockets it holds. One code path for one node and for many.
 #include <array>
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -133,6 +136,14 @@ class hub : public std::enable_shared_from_this<hub> {
     // documents of an engine the server builds outside a shop_runtime (the
     // admin page's "try" with a draft config).
     message_vector embed_message(const parley::dialog_engine& engine, std::string_view text);
+    // Whether a bot turn for `engine` embeds the shopper's message at all.
+    bool embeds_messages(const parley::dialog_engine& engine) const;
+    // embed_message() on the inference threads, the result handed to `done`
+    // on `executor` (the session's strand): a forward pass takes 1-2 ms of
+    // CPU, which on an io thread would hold up every socket behind it.
+    void embed_message_async(std::shared_ptr<const shop_runtime> shop, std::string_view text,
+                             boost::asio::any_io_executor executor,
+                             std::function<void(message_vector)> done);
     void attach_vectors(parley::dialog_engine& engine);
     // The large model, nullptr unless --rerank-url.
     reranker* rerank() { return reranker_.get(); }
@@ -224,6 +235,9 @@ class hub : public std::enable_shared_from_this<hub> {
     counter_metric* student_documents_ = nullptr;
     histogram_metric* student_seconds_ = nullptr;
     std::shared_ptr<reranker> reranker_;
+
+    // The student's forward passes (embed_message_async), one thread per core.
+    boost::asio::thread_pool inference_;
 
     mutable std::mutex shop_mutex_;
     std::shared_ptr<const shop_runtime> shop_;

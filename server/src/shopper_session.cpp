@@ -386,7 +386,37 @@ std::optional<std::vector<message_record>> shopper_session::commit_turn(
 void shopper_session::bot_turn(const conversation_record& c, const new_message* shopper,
                                const std::string& text) {
     const auto started = std::chrono::steady_clock::now();
-    const auto shop = hub_->shop();
+    auto shop = hub_->shop();
+    if (!hub_->embeds_messages(shop->engine)) {
+        answer_turn(c, shopper, text, shop, {}, started);
+        return;
+    }
+    // The embedding runs on the hub's inference threads; this socket reads
+    // no further frame until the turn is committed, so turns stay in order.
+    turn_pending_ = true;
+    hub_->embed_message_async(
+        shop, text, ws_.get_executor(),
+        [self = shared_from_this(), c, shopper = shopper ? std::optional(*shopper) : std::nullopt,
+         text, shop, started](message_vector vec) {
+            self->turn_pending_ = false;
+            try {
+                self->answer_turn(c, shopper ? &*shopper : nullptr, text, shop, vec, started);
+            } catch (const std::exception& ex) {
+                self->hub_->log().error("shopper_frame_failed",
+                                        {{"error", ex.what()}, {"type", "message"}});
+                self->send(error_frame("internal",
+                                       "the server could not handle this frame; try again",
+                                       shopper ? shopper->client_id : std::string("message")));
+            }
+            if (!self->turn_pending_) self->resume_reading();  // else a re-rank resumes it
+        });
+}
+
+void shopper_session::answer_turn(const conversation_record& c, const new_message* shopper,
+                                  const std::string& text,
+                                  const std::shared_ptr<const shop_runtime>& shop,
+                                  const message_vector& vec,
+                                  std::chrono::steady_clock::time_point started) {
     auto dialog = load_dialog(c);
     if (dialog.handed_off) {
         // Handed off while nobody could take it: the bot carries on.
@@ -394,7 +424,6 @@ void shopper_session::bot_turn(const conversation_record& c, const new_message* 
         dialog.handoff = parley::handoff_reason::none;
     }
     const parley::session before = dialog;
-    const auto vec = hub_->embed_message(shop->engine, text);
     const parley::reply r = shop->engine.respond(dialog, text, vec.embedding, vec.frustration);
     if (start_rerank(c, shopper, text, before, dialog, r, shop, vec.frustration, started)) return;
     finish_bot_turn(c, shopper, dialog, r, shop, started);

@@ -44,6 +44,11 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     // message after a close, already stored) only the replies are added.
     void bot_turn(const conversation_record& c, const new_message* shopper,
                   const std::string& text);
+    // The reply to a bot turn, once the message is embedded (or at once
+    // without a student).
+    void answer_turn(const conversation_record& c, const new_message* shopper,
+                     const std::string& text, const std::shared_ptr<const shop_runtime>& shop,
+                     const message_vector& vec, std::chrono::steady_clock::time_point started);
     // The second half of a bot turn, once the reply is decided (at once, or
     // after the large model re-answered a low-confidence turn).
     void finish_bot_turn(const conversation_record& c, const new_message* shopper,

@@ -193,6 +193,47 @@ TEST_CASE("vectors: the student answers paraphrases that BM25 alone misses") {
                        "parley_embeddings_total{kind=\"message\",model=\"student\"}") == 0);
 }
 
+TEST_CASE("vectors: messages sent back to back are embedded off the io thread, answered in order") {
+    if (!std::filesystem::exists(student_model)) {
+        MESSAGE("no models/student.onnx in the source tree: skipped");
+        return;
+    }
+    deployment with_model({}, {"--no-rate-limits"});
+    const std::vector<std::string> questions = {
+        "how long does shipping take", "what payment methods do you accept",
+        "how do I reset my password", "do you ship to canada", "can I return a sale item"};
+    // The answers one at a time, each in a fresh conversation.
+    std::vector<json> alone;
+    for (const auto& q : questions) alone.push_back(ask(with_model.port(), q)["reply"]["item_id"]);
+
+    ws_client shopper(with_model.port(), "/ws/shopper", origin(with_model.port()));
+    hello(shopper);
+    next_message(shopper, "bot");  // greeting
+    for (std::size_t i = 0; i < questions.size(); ++i)
+        shopper.send(json{
+            {"type", "message"}, {"client_id", "b" + std::to_string(i)}, {"text", questions[i]}});
+    // Each turn waits for its embedding on the inference threads; the socket
+    // reads the next message only after, so acks and replies keep the order.
+    std::vector<std::string> order;  // "ack bN" and "bot" in arrival order
+    std::vector<json> replies;
+    while (replies.size() < questions.size()) {
+        const json f = shopper.next();
+        REQUIRE(f["type"] != "error");
+        if (f["type"] == "ack") order.push_back("ack " + f["client_id"].get<std::string>());
+        if (f["type"] == "message" && f["author"] == "bot") {
+            order.push_back("bot");
+            replies.push_back(f["reply"]["item_id"]);
+        }
+    }
+    std::vector<std::string> expected;
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+        expected.push_back("ack b" + std::to_string(i));
+        expected.push_back("bot");
+    }
+    CHECK(order == expected);
+    CHECK(replies == alone);
+}
+
 TEST_CASE("vectors: a missing or mismatched model is refused at start") {
     temp_dir dir;
     const auto missing = std::string(PARLEY_BINARY) + " serve --port 0 --data '" +

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -713,6 +714,31 @@ TEST_CASE("sqlite store: an acknowledged append survives kill -9") {
     auto s = open_sqlite_store(data);
     CHECK(s->messages_after(id, 0).size() == 50);
     CHECK(s->find_conversation(id)->last_seq == 50);
+}
+
+TEST_CASE("sqlite store: checkpoints run beside the writer and the WAL stays bounded") {
+    temp_dir dir;
+    const std::string data = dir.path + "/data";
+    auto s = open_sqlite_store(data);
+    const auto id = s->create_conversation(convo(1000)).id;
+    const std::string text(2000, 'x');  // about a page per message: many WAL frames quickly
+    const std::string wal = data + "/parley.db-wal";
+    std::uintmax_t largest = 0;
+    int appended = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < until) {
+        s->append_message(msg(id, text, 2000 + appended));
+        ++appended;
+        largest = std::max(largest, std::filesystem::file_size(wal));
+    }
+    INFO("appended " << appended << ", largest WAL " << largest);
+    // Each append writes several pages: without the checkpointer's rewinds the
+    // WAL would hold them all (hundreds of MB here).
+    REQUIRE(appended > 2000);
+    CHECK(largest < 64u * 1024 * 1024);
+    // The pages reached the database file while the writer kept writing.
+    CHECK(std::filesystem::file_size(data + "/parley.db") > 1024u * 1024);
+    CHECK(s->messages_after(id, 0, 100000).size() == static_cast<std::size_t>(appended));
 }
 
 TEST_CASE("sqlite store: unusable directory is a store_error") {
