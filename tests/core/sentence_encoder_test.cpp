@@ -215,6 +215,16 @@ TEST_CASE("retriever: in vector mode BM25's own evidence stands where it picks t
     } else {
         CHECK(fused.confidence < 1e-6f);
     }
+    // Where BM25 is sure on its own (P ≥ 0.5), its ranking is the answer.
+    const std::string plain = engine.analysis_text("how long does shipping take");
+    const auto sure = engine.index().query(plain);
+    REQUIRE(sure.confidence >= 0.5f);
+    const auto with_vectors = engine.index().query(plain, se.embed(plain).embedding);
+    CHECK(with_vectors.used_vectors);
+    CHECK(with_vectors.confidence == doctest::Approx(sure.confidence));
+    REQUIRE(with_vectors.ranked.size() == sure.ranked.size());
+    for (std::size_t i = 0; i < sure.ranked.size(); ++i)
+        CHECK(with_vectors.ranked[i].item == sure.ranked[i].item);
     // Words that pick nothing leave the vectors' own (here: no) confidence.
     const std::string nonsense = engine.analysis_text("zzqx wobble flarn");
     CHECK(engine.index().query(nonsense, se.embed(nonsense).embedding).confidence < 1e-6f);

@@ -44,8 +44,10 @@ struct candidate {
 struct retrieval_result {
     std::vector<std::string> tokens;
     std::vector<candidate> ranked;  // best first
-    // Calibrated P(top item is right); in vector mode at least BM25's own
-    // confidence when BM25 alone picks the same top item.
+    // Calibrated P(top item is right). In vector mode BM25 alone answers when
+    // its own confidence is at least 0.5 (the whole result is then BM25's);
+    // otherwise the fused result's, raised to BM25's own where BM25 alone
+    // picks the same top item.
     float confidence = 0.0f;
     // (top - second) / top of the fused score, x margin_scale; in vector mode
     // BM25's own margin when it is wider and BM25 picks the same top item.
