@@ -135,7 +135,11 @@ function main(boot: Boot): void {
   function load(): Stored {
     if (previewCfg !== null) return blank();
     try {
-      return parse(localStorage.getItem(KEY)) || blank();
+      const o = parse(localStorage.getItem(KEY));
+      // A page that went away while preparing a message (sent = -1) left it to
+      // nobody: this page sends it (with its in-page answer, if one was stored).
+      if (o) for (const p of o.pending) if (p.sent === -1) delete p.sent;
+      return o || blank();
     } catch {
       return blank();
     }
@@ -1075,7 +1079,10 @@ function main(boot: Boot): void {
     const g = gen;
     const cid = `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const m: Msg = { cid, author: "shopper", text };
-    const p: Pending = { cid, text };
+    // sent = -1 while this function prepares it: the retry timer must not send
+    // it (nor ask the core a second time) while the in-page answer is computed,
+    // which with a model on a slow device can take longer than the timer's 2.5 s.
+    const p: Pending = { cid, text, sent: -1 };
     st.pending.push(p);
     addMsg(m, true, true);
     csat.hidden = true;
@@ -1100,6 +1107,7 @@ function main(boot: Boot): void {
       }
       if (g !== gen) return;
     } else if (!handedOff()) typingOn(true);
+    delete p.sent;
     save();
     flush(p);
   }
