@@ -345,6 +345,47 @@ test("a reload in the middle of a conversation keeps it intact", async ({ page, 
   await ask(w, "Which countries do you ship to?", answer("shipping_countries", "en"));
 });
 
+test("an in-page answer slower than the widget's retry timer is sent and shown once", async ({ page, shop }) => {
+  // The worker's answers arrive 3.5 s late once the test says so (a slow device,
+  // or a model on a CPU "GPU"): longer than the widget's 2.5 s retry timer,
+  // shorter than its 5 s wait for the worker. The timer once asked the core a
+  // second time meanwhile, and the answer was shown twice.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __slowWorkerMs?: number };
+    const desc = Object.getOwnPropertyDescriptor(Worker.prototype, "onmessage")!;
+    Object.defineProperty(Worker.prototype, "onmessage", {
+      configurable: true,
+      get() {
+        return desc.get!.call(this);
+      },
+      set(fn: ((e: MessageEvent) => void) | null) {
+        desc.set!.call(
+          this,
+          fn &&
+            function (this: Worker, e: MessageEvent) {
+              const late = w.__slowWorkerMs && e.data && e.data.type === "result";
+              if (late) setTimeout(() => fn.call(this, e), w.__slowWorkerMs);
+              else fn.call(this, e);
+            },
+        );
+      },
+    });
+  });
+  const w = await openWidget(page, shop.url);
+  await expect(w.bot).toHaveCount(1); // the greeting
+  await page.evaluate(() => ((window as unknown as { __slowWorkerMs?: number }).__slowWorkerMs = 3500));
+  await say(w, Q_SHIPPING_EN);
+  await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(1, { timeout: 15_000 });
+  // Time for a second answer to show, were one on its way (the timer fired at least once).
+  await page.waitForTimeout(4_000);
+  await expect(w.bot).toHaveCount(2);
+  // The server stored it once as well: a reload shows the same two.
+  await page.reload();
+  await ensureOpen(w);
+  await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(1);
+  await expect(w.bot).toHaveCount(2);
+});
+
 test("the offline form creates a ticket when no agent is signed in", async ({ page, shop, playwright }) => {
   const w = await openWidget(page, shop.url);
   await say(w, HANDOFF);
