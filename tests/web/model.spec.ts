@@ -311,15 +311,8 @@ test.describe("on a WebGPU device", () => {
     const browser = await playwright.chromium.launch({
       executablePath: process.env["PARLEY_CHROMIUM"] ?? "/usr/bin/chromium",
       headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-        "--enable-unsafe-webgpu",
-      ],
+      // playwright.config.ts's flags, plus WebGPU.
+      args: [...(test.info().project.use.launchOptions?.args ?? []), "--enable-unsafe-webgpu"],
     });
     test.info().annotations.push({ type: "browser", description: browser.version() });
     try {
