@@ -6,15 +6,20 @@
 Inputs (made by teacher_embed.py, build_vocab.py, teacher_pieces.py):
 work/corpus.jsonl, work/teacher.f16, work/pieces.f16 (optional).
 
-Loss per step (all on CPU, seeded):
+Loss per step (on CPU by default, seeded):
   * distillation: 1 - cos(student, teacher) on random corpus sentences;
-  * contrastive: in-batch InfoNCE on same-intent / paraphrase pairs (intent
-    configs' questions, ATEC positive pairs), other labels as negatives;
+  * contrastive: in-batch InfoNCE on same-intent / paraphrase pairs, other
+    labels as negatives. A share of the pairs (--intent-share) comes from the
+    intent configs' questions, all of one step's from one config, so that its
+    negatives are that shop's other intents (the hard ones retrieval meets);
+    the rest are ATEC positive pairs. Drawn uniformly over all groups instead,
+    nine pairs in ten were ATEC's (3,004 pair groups against 374 intents);
   * frustration: binary cross-entropy of the head on GoEmotions and
     online-shopping labels.
 Token ids come from `parley tokenize` (the core's tokenizer), never Python.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -32,6 +37,34 @@ from student import Student, dequantized_state, export_onnx  # noqa: E402
 
 DIMENSION = 384
 MAX_TRAIN_IDS = 48
+# Sources whose groups are paraphrase pairs rather than a shop's intents.
+PARAPHRASE_SOURCES = {"atec"}
+# The configs bench/calibrate fits the vector calibration on (corpus source names).
+CALIBRATION_SOURCES = {"clinc", "banking", "hwu", "bitext"}
+
+
+def fnv1a(text):
+    """bench/calibrate.cpp's hash (64-bit FNV-1a over the UTF-8 bytes)."""
+    h = 1469598103934665603
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def calibration_held_out(record):
+    """Whether bench/calibrate holds this sentence out of its index: every
+    question of one FAQ in five (its out-of-scope queries) and one question in
+    five of the rest (its in-scope queries). The student never trains on them,
+    so the calibration fitted on this model sees what a shop's unseen
+    questions and unseen intents look like to it. Returns None (kept),
+    "out_of_scope" or "in_scope"."""
+    if record.get("source") not in CALIBRATION_SOURCES or not record.get("label"):
+        return None
+    if fnv1a(record["label"].split(":", 1)[1]) % 5 == 0:
+        return "out_of_scope"
+    if fnv1a(record["text"]) % 5 == 0:
+        return "in_scope"
+    return None
 
 
 def pad(batch_ids, pad_id):
@@ -42,6 +75,30 @@ def pad(batch_ids, pad_id):
         ids[row, :len(seq)] = torch.tensor(seq)
         mask[row, :len(seq)] = 1.0
     return ids, mask
+
+
+def cached_tokenize(parley, vocab, texts, work):
+    """`parley tokenize` of every text, kept in work/ids.npz keyed by the
+    vocabulary and the texts, so a rerun (or a copy of work/ on a machine
+    without the binary) skips it."""
+    key = hashlib.sha256()
+    with open(vocab, "rb") as f:
+        key.update(f.read())
+    key.update(str(MAX_TRAIN_IDS).encode())
+    for text in texts:
+        key.update(text.encode("utf-8") + b"\0")
+    key = key.hexdigest()
+    path = os.path.join(work, "ids.npz")
+    if os.path.exists(path):
+        cached = np.load(path)
+        if str(cached["key"]) == key:
+            flat, offsets = cached["flat"].tolist(), cached["offsets"].tolist()
+            return [flat[offsets[i]:offsets[i + 1]] for i in range(len(texts))]
+    ids = tokenize(parley, vocab, texts, MAX_TRAIN_IDS)
+    offsets = np.cumsum([0] + [len(x) for x in ids])
+    np.savez(path, key=np.array(key), flat=np.array([t for x in ids for t in x], dtype=np.int32),
+             offsets=offsets)
+    return ids
 
 
 def main():
@@ -62,6 +119,15 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--intent-share", type=float, default=0.75,
+                        help="share of each step's pairs drawn from one intent config")
+    parser.add_argument("--holdout", type=float, default=0.0,
+                        help="validation runs: this share of each intent's sentences is kept out of "
+                             "training, and the run reports nearest-question top-1 on them")
+    parser.add_argument("--device", default="cpu", help="torch device (the shipped run: cpu)")
+    parser.add_argument("--all-calibration-questions", action="store_true",
+                        help="also train on the questions bench/calibrate holds out (its "
+                             "calibration is then fitted on questions the model has seen)")
     args = parser.parse_args()
 
     random.seed(args.seed)
@@ -77,7 +143,9 @@ def main():
     teacher = teacher.reshape(-1, DIMENSION)
     records = records[:len(teacher)]  # a partial teacher run trains on what exists
     teacher = torch.from_numpy(teacher[:len(records)].astype(np.float32))
-    ids = tokenize(args.parley, args.vocab, [r["text"] for r in records], MAX_TRAIN_IDS)
+    ids = cached_tokenize(args.parley, args.vocab, [r["text"] for r in records], args.work)
+    device = torch.device(args.device)
+    teacher = teacher.to(device)
     vocab_size = sum(1 for _ in open(args.vocab, encoding="utf-8"))
     pad_id = 1
     print(f"{len(records)} sentences, vocab {vocab_size}, tokenized in {time.time() - started:.0f} s",
@@ -88,14 +156,51 @@ def main():
     rng.shuffle(order)
     held = order[:max(1, len(order) // 50)]
     train = order[len(held):]
-    held_set = set(held)
-    groups = {}
+    validation = []
+    if not args.all_calibration_questions:
+        kept = []
+        for i in train:
+            held_out = calibration_held_out(records[i])
+            if held_out == "in_scope":
+                validation.append(i)
+            elif held_out is None:
+                kept.append(i)
+        train = kept
+    by_label = {}
     for i in train:
         label = records[i].get("label")
         if label and label not in ("neg", "other"):
-            groups.setdefault(label, []).append(i)
-    groups = [g for g in groups.values() if len(g) >= 2]
+            by_label.setdefault(label, []).append(i)
+    # Validation: the calibration's in-scope questions, and with --holdout
+    # some more sentences of every intent, leave training altogether; they are
+    # ranked against their config's remaining sentences.
+    if args.holdout > 0:
+        for label in sorted(by_label):
+            members = by_label[label]
+            if records[members[0]]["source"] in PARAPHRASE_SOURCES or len(members) < 4:
+                continue
+            count = max(1, round(len(members) * args.holdout))
+            validation += members[:count]
+            by_label[label] = members[count:]
+        excluded = set(validation)
+        train = [i for i in train if i not in excluded]
+    validation = [i for i in validation if records[i]["label"] in by_label]
+    intent_groups, paraphrase_groups = {}, []
+    for members in by_label.values():
+        if len(members) < 2:
+            continue
+        source = records[members[0]]["source"]
+        if source in PARAPHRASE_SOURCES:
+            paraphrase_groups.append(members)
+        else:
+            intent_groups.setdefault(source, []).append(members)
+    intent_sources = sorted(intent_groups)
+    # A step's intent config is drawn in proportion to its intents.
+    source_weights = [len(intent_groups[s]) for s in intent_sources]
     frustration = [i for i in train if records[i].get("label") in ("neg", "other")]
+    print(f"{sum(source_weights)} intents in {len(intent_sources)} configs, "
+          f"{len(paraphrase_groups)} paraphrase groups, {len(validation)} validation sentences",
+          flush=True)
 
     model = Student(vocab_size, hidden=args.hidden, layers=args.layers, heads=args.heads,
                     ffn=args.ffn, output_dim=DIMENSION)
@@ -119,6 +224,7 @@ def main():
             # Residual branches start closed: layers begin as the identity.
             layer.attn_out.weight.zero_()
             layer.ffn_out.weight.zero_()
+    model.to(device)
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, foreach=True)
     warmup = min(200, args.steps // 10 + 1)
@@ -133,17 +239,44 @@ def main():
         progress = max(step / args.steps, (time.time() - train_started) / (args.minutes * 60))
         return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
+    def embed(indices):
+        out = []
+        for start in range(0, len(indices), 256):
+            b_ids, b_mask = pad([ids[i] for i in indices[start:start + 256]], pad_id)
+            out.append(model(b_ids.to(device), b_mask.to(device))[0])
+        return torch.cat(out)
+
     def evaluate():
         model.eval()
         with torch.no_grad():
-            cos = []
-            for start in range(0, len(held), 256):
-                chunk = held[start:start + 256]
-                b_ids, b_mask = pad([ids[i] for i in chunk], pad_id)
-                emb, _ = model(b_ids, b_mask)
-                cos.append(F.cosine_similarity(emb, teacher[chunk]).numpy())
+            cos = F.cosine_similarity(embed(held), teacher[held]).mean()
         model.train()
-        return float(np.concatenate(cos).mean())
+        return float(cos)
+
+    def validate():
+        """Nearest-question top-1 of the held-out intent sentences, per config,
+        against that config's training sentences; "banking_10shot" indexes 10
+        of them per intent, like shared/data's 10-shot config."""
+        model.eval()
+        pick = random.Random(args.seed + 1)
+        result = {}
+        with torch.no_grad():
+            for source in intent_sources:
+                queries = [i for i in validation if records[i]["source"] == source]
+                if not queries:
+                    continue
+                index_sets = {source: [i for g in intent_groups[source] for i in g]}
+                if source == "banking":
+                    index_sets["banking_10shot"] = [
+                        i for g in intent_groups[source] for i in pick.sample(g, min(10, len(g)))]
+                q = embed(queries)
+                for name, index in index_sets.items():
+                    best = (q @ embed(index).T).argmax(1).tolist()
+                    right = sum(records[index[b]]["label"] == records[i]["label"]
+                                for b, i in zip(best, queries))
+                    result[name] = round(right / len(queries), 4)
+        model.train()
+        return result
 
     log = {"config": vars(args), "sentences": len(records), "vocab_size": vocab_size,
            "initial_held_out_cosine": evaluate(), "steps": []}
@@ -155,15 +288,23 @@ def main():
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step)
         distill = rng.sample(train, min(args.batch, len(train)))
+        chosen = []
+        if intent_sources:
+            source = rng.choices(intent_sources, weights=source_weights)[0]
+            wanted = round(args.pairs * args.intent_share) if paraphrase_groups else args.pairs
+            chosen += rng.sample(intent_groups[source], min(wanted, len(intent_groups[source])))
+        if paraphrase_groups:
+            wanted = args.pairs - len(chosen)
+            chosen += rng.sample(paraphrase_groups, min(wanted, len(paraphrase_groups)))
         anchors, positives = [], []
-        for group in rng.sample(groups, min(args.pairs, len(groups))):
+        for group in chosen:
             a, p = rng.sample(group, 2)
             anchors.append(a)
             positives.append(p)
         labelled = rng.sample(frustration, min(args.frustration_batch, len(frustration))) if frustration else []
         batch = distill + anchors + positives + labelled
         b_ids, b_mask = pad([ids[i] for i in batch], pad_id)
-        emb, logit = model(b_ids, b_mask)
+        emb, logit = model(b_ids.to(device), b_mask.to(device))
         n_d, n_p = len(distill), len(anchors)
         loss_distill = (1 - F.cosine_similarity(emb[:n_d], teacher[distill])).mean()
         loss = loss_distill
@@ -173,14 +314,14 @@ def main():
             p = emb[n_d + n_p:n_d + 2 * n_p]
             labels = [records[i]["label"] for i in anchors]
             same = torch.tensor([[labels[r] == labels[c] and r != c for c in range(n_p)]
-                                 for r in range(n_p)])
+                                 for r in range(n_p)], device=device)
             sims = (a @ p.T / 0.05).masked_fill(same, -1e4)
-            target = torch.arange(n_p)
+            target = torch.arange(n_p, device=device)
             loss_pairs = (F.cross_entropy(sims, target) + F.cross_entropy(sims.T, target)) / 2
             loss = loss + 0.5 * loss_pairs
         loss_frustration = torch.zeros(())
         if labelled:
-            y = torch.tensor([1.0 if records[i]["label"] == "neg" else 0.0 for i in labelled])
+            y = torch.tensor([1.0 if records[i]["label"] == "neg" else 0.0 for i in labelled], device=device)
             loss_frustration = F.binary_cross_entropy_with_logits(logit[n_d + 2 * n_p:], y)
             loss = loss + 0.3 * loss_frustration
         optimizer.zero_grad()
@@ -194,12 +335,18 @@ def main():
                      "frustration": round(float(loss_frustration), 4)}
             if step % 250 == 0:
                 entry["held_out_cosine"] = round(evaluate(), 4)
+                if validation:
+                    entry["validation_top1"] = validate()
             log["steps"].append(entry)
             print(json.dumps(entry), flush=True)
 
     log["trained_steps"] = step
     log["train_seconds"] = round(time.time() - started, 1)
     log["held_out_cosine"] = evaluate()
+    if validation:
+        log["validation_top1"] = validate()
+        print(f"validation top-1: {log['validation_top1']}", flush=True)
+    model.cpu()
     model.eval()
     torch.save(model.state_dict(), os.path.join(args.work, "student.pt"))
     export_onnx(model, args.out)
