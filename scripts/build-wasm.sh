@@ -13,14 +13,6 @@ if ! command -v em++ >/dev/null 2>&1 || ! command -v emcmake >/dev/null 2>&1; th
 fi
 # Debian's emscripten runs its JS tools with node and needs its node modules.
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
-# Emscripten's toolchain file roots package searches in its sysroot; the
-# header-only nlohmann_json comes from the system (its includes are moved
-# behind emscripten's own by wasm/CMakeLists.txt).
-json_dir=
-for d in /usr/share/cmake/nlohmann_json /usr/lib/cmake/nlohmann_json /usr/local/share/cmake/nlohmann_json \
-         /usr/lib/x86_64-linux-gnu/cmake/nlohmann_json; do
-  if [ -f "$d/nlohmann_jsonConfig.cmake" ]; then json_dir=$d; break; fi
-done
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 if [ -f "$out/CMakeCache.txt" ] && ! grep -q "^CMAKE_GENERATOR:INTERNAL=Ninja" "$out/CMakeCache.txt" \
@@ -28,7 +20,7 @@ if [ -f "$out/CMakeCache.txt" ] && ! grep -q "^CMAKE_GENERATOR:INTERNAL=Ninja" "
   rm -rf "$out"  # configured with another generator: start over
 fi
 emcmake cmake -S "$root" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=MinSizeRel \
-  -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF ${json_dir:+-Dnlohmann_json_DIR="$json_dir"} >/dev/null
+  -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF >/dev/null
 cmake --build "$out" --target parley_wasm parley_encoder_wasm -j "${PARLEY_JOBS:-$(nproc)}"
 for f in parley-core.mjs parley-core.wasm parley-encoder.mjs parley-encoder.wasm; do
   test -s "$out/wasm/$f" || { echo "build-wasm.sh: $out/wasm/$f is missing" >&2; exit 1; }

@@ -2,20 +2,18 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <set>
 
+#include "parley/json.hpp"
 #include "parley/utf8.hpp"
 
 namespace parley {
 
-using json = nlohmann::json;
-
 namespace {
 
-std::string type_name(const json& j) {
+std::string type_name(const json::value& j) {
     if (j.is_null()) return "null";
-    if (j.is_boolean()) return "a boolean";
+    if (j.is_bool()) return "a boolean";
     if (j.is_number()) return "a number";
     if (j.is_string()) return "a string";
     if (j.is_array()) return "an array";
@@ -30,20 +28,20 @@ std::string type_name(const json& j) {
 // (typos, unsupported settings) can be reported by name.
 class object_reader {
   public:
-    object_reader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    object_reader(const json::value& j, std::string path) : j_(j), path_(std::move(path)) {
         if (!j_.is_object())
             fail(path_.empty() ? "(root)" : path_, "expected an object, got " + type_name(j_));
     }
     std::string at(std::string_view key) const {
         return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
     }
-    const json* get(std::string_view key) {
+    const json::value* get(std::string_view key) {
         used_.insert(std::string(key));
-        auto it = j_.find(std::string(key));
-        return it == j_.end() ? nullptr : &*it;
+        return j_.find(key);
     }
     void finish() const {
-        for (const auto& [key, value] : j_.items()) {
+        for (std::size_t i = 0; i < j_.size(); ++i) {
+            const std::string& key = j_.key(i);
             if (used_.count(key) || key.rfind("x-", 0) == 0 || key.rfind("$", 0) == 0) continue;
             fail(at(key), "unknown field (allowed: " + allowed() + ")");
         }
@@ -55,17 +53,17 @@ class object_reader {
         for (const auto& k : used_) out += (out.empty() ? "" : ", ") + k;
         return out;
     }
-    const json& j_;
+    const json::value& j_;
     std::string path_;
     std::set<std::string> used_;
 };
 
-std::string read_string(const json& j, const std::string& path, bool non_empty = true,
+std::string read_string(const json::value& j, const std::string& path, bool non_empty = true,
                         std::size_t max_bytes = 20000) {
     if (!j.is_string())
         fail(path, std::string("expected ") + (non_empty ? "a non-empty string" : "a string") +
                        ", got " + type_name(j));
-    const auto& s = j.get_ref<const std::string&>();
+    const auto& s = j.as_string();
     if (non_empty && std::all_of(s.begin(), s.end(), [](char c) {
             return c == ' ' || c == '\t' || c == '\n' || c == '\r';
         }))
@@ -75,7 +73,8 @@ std::string read_string(const json& j, const std::string& path, bool non_empty =
     return utf8::sanitize(s);
 }
 
-std::vector<std::string> read_strings(const json& j, const std::string& path, bool non_empty) {
+std::vector<std::string> read_strings(const json::value& j, const std::string& path,
+                                      bool non_empty) {
     const std::string expected =
         std::string("expected ") +
         (non_empty ? "a non-empty array of strings" : "an array of strings");
@@ -95,37 +94,36 @@ std::string format_number(double v) {
     return buf;
 }
 
-double read_number(const json& j, const std::string& path, double lo, double hi) {
+double read_number(const json::value& j, const std::string& path, double lo, double hi) {
     if (!j.is_number()) fail(path, "expected a number, got " + type_name(j));
-    const double v = j.get<double>();
+    const double v = j.as_double();
     if (!(v >= lo && v <= hi))
         fail(path, "expected a number between " + format_number(lo) + " and " + format_number(hi));
     return v;
 }
 
-int read_int(const json& j, const std::string& path, int lo, int hi) {
-    if (!j.is_number_integer() && !j.is_number_unsigned())
-        fail(path, "expected an integer, got " + type_name(j));
-    const auto v = j.get<long long>();
+int read_int(const json::value& j, const std::string& path, int lo, int hi) {
+    if (!j.is_integer()) fail(path, "expected an integer, got " + type_name(j));
+    const auto v = j.as_int();
     if (v < lo || v > hi)
         fail(path,
              "expected an integer between " + std::to_string(lo) + " and " + std::to_string(hi));
     return static_cast<int>(v);
 }
 
-bool read_bool(const json& j, const std::string& path) {
-    if (!j.is_boolean()) fail(path, "expected true or false, got " + type_name(j));
-    return j.get<bool>();
+bool read_bool(const json::value& j, const std::string& path) {
+    if (!j.is_bool()) fail(path, "expected true or false, got " + type_name(j));
+    return j.as_bool();
 }
 
-language read_language(const json& j, const std::string& path) {
+language read_language(const json::value& j, const std::string& path) {
     language lang;
-    if (!j.is_string() || !language_from_code(j.get<std::string>(), lang))
+    if (!j.is_string() || !language_from_code(j.as_string(), lang))
         fail(path, "expected \"en\" or \"zh\"");
     return lang;
 }
 
-localized_text read_localized(const json& j, const std::string& path) {
+localized_text read_localized(const json::value& j, const std::string& path) {
     localized_text out;
     if (j.is_string()) {
         out.by_language[""] = read_string(j, path);
@@ -133,7 +131,9 @@ localized_text read_localized(const json& j, const std::string& path) {
     }
     if (!j.is_object() || j.empty())
         fail(path, "expected a string or an object like {\"en\": \"…\", \"zh\": \"…\"}");
-    for (const auto& [key, value] : j.items()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const std::string& key = j.key(i);
+        const json::value& value = j[i];
         language lang;
         if (!language_from_code(key, lang))
             fail(path + "." + key, "unknown language (expected en or zh)");
@@ -156,9 +156,9 @@ bool valid_id(const std::string& id) {
     });
 }
 
-int parse_clock(const json& j, const std::string& path) {
+int parse_clock(const json::value& j, const std::string& path) {
     if (!j.is_string()) fail(path, "expected a time \"HH:MM\"");
-    const auto s = j.get<std::string>();
+    const auto& s = j.as_string();
     if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
         !std::isdigit(static_cast<unsigned char>(s[1])) ||
         !std::isdigit(static_cast<unsigned char>(s[3])) ||
@@ -171,7 +171,7 @@ int parse_clock(const json& j, const std::string& path) {
     return h * 60 + m;
 }
 
-slot_type read_slot_type(const json& j, const std::string& path) {
+slot_type read_slot_type(const json::value& j, const std::string& path) {
     static const std::vector<std::pair<std::string, slot_type>> names = {
         {"order_number", slot_type::order_number},
         {"email", slot_type::email},
@@ -181,11 +181,11 @@ slot_type read_slot_type(const json& j, const std::string& path) {
         {"choice", slot_type::choice}};
     if (j.is_string())
         for (const auto& [name, type] : names)
-            if (j.get<std::string>() == name) return type;
+            if (j.as_string() == name) return type;
     fail(path, "expected one of order_number, email, phone, text, yes_no, choice");
 }
 
-slot_spec read_slot(const json& j, const std::string& path) {
+slot_spec read_slot(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     slot_spec slot;
     if (auto v = r.get("name"))
@@ -208,7 +208,7 @@ slot_spec read_slot(const json& j, const std::string& path) {
     return slot;
 }
 
-flow_spec read_flow(const json& j, const std::string& path) {
+flow_spec read_flow(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     flow_spec flow;
     if (auto v = r.get("builtin")) {
@@ -253,7 +253,7 @@ bool http_url(const std::string& url) {
            url.rfind("{self}/", 0) == 0;
 }
 
-endpoint_spec read_endpoint(const json& j, const std::string& path) {
+endpoint_spec read_endpoint(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     endpoint_spec e;
     if (auto v = r.get("url"))
@@ -268,7 +268,9 @@ endpoint_spec read_endpoint(const json& j, const std::string& path) {
     }
     if (auto v = r.get("headers")) {
         object_reader h(*v, r.at("headers"));
-        for (const auto& [name, value] : v->items()) {
+        for (std::size_t k = 0; k < v->size(); ++k) {
+            const std::string& name = v->key(k);
+            const json::value& value = (*v)[k];
             const bool token =
                 !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char ch) {
                     return std::isalnum(ch) || ch == '-' || ch == '_';
@@ -303,7 +305,7 @@ endpoint_spec read_endpoint(const json& j, const std::string& path) {
     return e;
 }
 
-eligibility_rule read_rule(const json& j, const std::string& path) {
+eligibility_rule read_rule(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     eligibility_rule rule;
     if (auto v = r.get("window_days"))
@@ -319,13 +321,15 @@ bool known_action(const std::string& name) {
     return false;
 }
 
-integration_settings read_integrations(const json& j, const std::string& path) {
+integration_settings read_integrations(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     integration_settings s;
     const std::string allowed = "order_lookup, return_request, cancel_order, change_address";
     if (auto v = r.get("endpoints")) {
         object_reader e(*v, r.at("endpoints"));
-        for (const auto& [name, value] : v->items()) {
+        for (std::size_t k = 0; k < v->size(); ++k) {
+            const std::string& name = v->key(k);
+            const json::value& value = (*v)[k];
             if (!known_action(name)) fail(e.at(name), "expected an action name (" + allowed + ")");
             e.get(name);
             s.endpoints[name] = read_endpoint(value, e.at(name));
@@ -334,7 +338,9 @@ integration_settings read_integrations(const json& j, const std::string& path) {
     }
     if (auto v = r.get("rules")) {
         object_reader e(*v, r.at("rules"));
-        for (const auto& [name, value] : v->items()) {
+        for (std::size_t k = 0; k < v->size(); ++k) {
+            const std::string& name = v->key(k);
+            const json::value& value = (*v)[k];
             if (!known_action(name) || name == "order_lookup")
                 fail(e.at(name), "expected return_request, cancel_order or change_address");
             e.get(name);
@@ -379,7 +385,7 @@ integration_settings read_integrations(const json& j, const std::string& path) {
     return s;
 }
 
-proactive_settings read_proactive(const json& j, const std::string& path) {
+proactive_settings read_proactive(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     proactive_settings p;
     if (auto v = r.get("min_interval_minutes"))
@@ -416,7 +422,7 @@ proactive_settings read_proactive(const json& j, const std::string& path) {
     return p;
 }
 
-faq read_faq(const json& j, const std::string& path) {
+faq read_faq(const json::value& j, const std::string& path) {
     object_reader r(j, path);
     faq f;
     if (auto v = r.get("id"))
@@ -706,9 +712,9 @@ flow_spec builtin_flow(std::string_view name) {
 }
 
 config parse_config(std::string_view json_text) {
-    json root;
+    json::value root;
     try {
-        root = json::parse(json_text.begin(), json_text.end());
+        root = json::parse(json_text);
     } catch (const json::parse_error& e) {
         fail("(root)", std::string("expected valid JSON (") + e.what() + ")");
     }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <nlohmann/json.hpp>
 
+#include "parley/json.hpp"
 #include "parley/smalltalk.hpp"
 #include "parley/text.hpp"
 #include "parley/utf8.hpp"
@@ -34,29 +34,43 @@ std::string_view reply_kind_name(reply_kind kind) {
     return "fallback";
 }
 
+// Keys in sorted order, as nlohmann::json (a std::map) wrote them: the
+// server, the widget and the parity test read this text.
 std::string reply::to_json() const {
-    nlohmann::json j;
-    j["kind"] = std::string(reply_kind_name(kind));
-    j["text"] = text;
-    j["quick_replies"] = nlohmann::json::array();
-    for (const auto& q : quick_replies) j["quick_replies"].push_back(q.label);
-    j["item_id"] = item_id;
-    j["confidence"] = confidence;
-    j["handoff"] = std::string(handoff_reason_name(handoff));
-    j["lang"] = std::string(language_code(lang));
-    j["masked_text"] = masked_text;
-    j["pii"] = nlohmann::json::array();
-    for (const auto& e : pii) j["pii"].push_back(std::string(pii_name(e.kind)));
-    j["sentiment"] = {{"score", sentiment.score},
-                      {"frustration", sentiment.frustration},
-                      {"cues", sentiment.cues}};
+    json::writer w;
+    w.begin_object();
+    w.key("action");
     if (action) {
-        j["action"] = {
-            {"name", action->name}, {"flow_id", action->flow_id}, {"params", action->params}};
+        w.begin_object();
+        w.key("flow_id").string(action->flow_id);
+        w.key("name").string(action->name);
+        w.key("params").begin_object();
+        for (const auto& [name, value] : action->params) w.key(name).string(value);
+        w.end_object();
+        w.end_object();
     } else {
-        j["action"] = nullptr;
+        w.null();
     }
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    w.key("confidence").number(confidence);
+    w.key("handoff").string(handoff_reason_name(handoff));
+    w.key("item_id").string(item_id);
+    w.key("kind").string(reply_kind_name(kind));
+    w.key("lang").string(language_code(lang));
+    w.key("masked_text").string(masked_text);
+    w.key("pii").begin_array();
+    for (const auto& e : pii) w.string(pii_name(e.kind));
+    w.end_array();
+    w.key("quick_replies").begin_array();
+    for (const auto& q : quick_replies) w.string(q.label);
+    w.end_array();
+    w.key("sentiment").begin_object();
+    w.key("cues").strings(sentiment.cues);
+    w.key("frustration").number(sentiment.frustration);
+    w.key("score").number(sentiment.score);
+    w.end_object();
+    w.key("text").string(text);
+    w.end_object();
+    return w.take();
 }
 
 namespace {

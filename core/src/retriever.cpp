@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "parley/json.hpp"
 #include "parley/pii.hpp"
 #include "parley/text.hpp"
 
@@ -38,43 +38,48 @@ calibration default_vector_calibration() {
 }
 
 calibration parse_calibration(std::string_view json_text) {
-    const auto j = nlohmann::json::parse(json_text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        throw std::invalid_argument("calibration: not a JSON object");
+    json::value j;
+    try {
+        j = json::parse(json_text);
+    } catch (const json::parse_error&) {
+    }
+    if (!j.is_object()) throw std::invalid_argument("calibration: not a JSON object");
     calibration c;
     const std::pair<const char*, float*> fields[] = {
         {"bias", &c.bias},           {"lexical", &c.w_lexical}, {"margin", &c.w_margin},
         {"coverage", &c.w_coverage}, {"cosine", &c.w_cosine},   {"length", &c.w_length}};
     for (const auto& [key, target] : fields) {
-        const auto it = j.find(key);
-        if (it == j.end() || !it->is_number())
+        const json::value* it = j.find(key);
+        if (!it || !it->is_number())
             throw std::invalid_argument(std::string("calibration: \"") + key +
                                         "\" must be a number");
-        const double v = it->get<double>();
+        const double v = it->as_double();
         if (!std::isfinite(v) || std::abs(v) > 1e4)
             throw std::invalid_argument(std::string("calibration: \"") + key +
                                         "\" is out of range");
         *target = static_cast<float>(v);
     }
-    if (const auto it = j.find("margin_scale"); it != j.end()) {
-        if (!it->is_number() || !(it->get<double>() > 0.0) || it->get<double>() > 1e3)
+    if (const json::value* it = j.find("margin_scale")) {
+        if (!it->is_number() || !(it->as_double() > 0.0) || it->as_double() > 1e3)
             throw std::invalid_argument("calibration: \"margin_scale\" must be in (0, 1000]");
-        c.margin_scale = it->get<float>();
+        c.margin_scale = static_cast<float>(it->as_double());
     }
     return c;
 }
 
 std::string calibration_json(const calibration& c) {
     auto round3 = [](float v) { return std::round(static_cast<double>(v) * 1000.0) / 1000.0; };
-    nlohmann::ordered_json j;
-    j["bias"] = round3(c.bias);
-    j["lexical"] = round3(c.w_lexical);
-    j["margin"] = round3(c.w_margin);
-    j["coverage"] = round3(c.w_coverage);
-    j["cosine"] = round3(c.w_cosine);
-    j["length"] = round3(c.w_length);
-    j["margin_scale"] = round3(c.margin_scale);
-    return j.dump();
+    json::writer w;
+    w.begin_object();
+    w.key("bias").number(round3(c.bias));
+    w.key("lexical").number(round3(c.w_lexical));
+    w.key("margin").number(round3(c.w_margin));
+    w.key("coverage").number(round3(c.w_coverage));
+    w.key("cosine").number(round3(c.w_cosine));
+    w.key("length").number(round3(c.w_length));
+    w.key("margin_scale").number(round3(c.margin_scale));
+    w.end_object();
+    return w.take();
 }
 
 std::vector<float> document_embedding_plan::expand(std::span<const float> embedded,

@@ -1,67 +1,117 @@
 #include "parley/session.hpp"
 
-#include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include "parley/json.hpp"
 
 namespace parley {
 
-using json = nlohmann::json;
-
+// Keys in sorted order: the format nlohmann::json (a std::map) wrote, which
+// stored sessions and the parity test's golden output keep.
 std::string session::to_json() const {
-    json j;
-    j["v"] = format_version;
-    j["lang"] = std::string(language_code(lang));
-    j["turns"] = turns;
-    j["fallbacks"] = consecutive_fallbacks;
-    j["pending_options"] = pending_options;
-    j["handed_off"] = handed_off;
-    j["handoff"] = std::string(handoff_reason_name(handoff));
-    j["last_item"] = last_item;
-    j["frustration"] = last_frustration;
+    json::writer w;
+    w.begin_object();
+    w.key("fallbacks").integer(consecutive_fallbacks);
+    w.key("flow");
     if (flow) {
-        j["flow"] = {{"id", flow->flow_id},
-                     {"slot", flow->slot},
-                     {"values", flow->values},
-                     {"reprompts", flow->reprompts}};
+        w.begin_object();
+        w.key("id").string(flow->flow_id);
+        w.key("reprompts").integer(flow->reprompts);
+        w.key("slot").integer(static_cast<long long>(flow->slot));
+        w.key("values").begin_object();
+        for (const auto& [name, value] : flow->values) w.key(name).string(value);
+        w.end_object();
+        w.end_object();
     } else {
-        j["flow"] = nullptr;
+        w.null();
     }
-    return j.dump();
+    w.key("frustration").number(last_frustration);
+    w.key("handed_off").boolean(handed_off);
+    w.key("handoff").string(handoff_reason_name(handoff));
+    w.key("lang").string(language_code(lang));
+    w.key("last_item").string(last_item);
+    w.key("pending_options").strings(pending_options);
+    w.key("turns").integer(turns);
+    w.key("v").integer(format_version);
+    w.end_object();
+    return w.take();
 }
 
+namespace {
+
+const json::value& member(const json::value& object, const char* key) {
+    const json::value* v = object.find(key);
+    if (!v) throw std::invalid_argument(std::string("session.") + key + ": missing");
+    return *v;
+}
+
+const std::string& text_of(const json::value& object, const char* key) {
+    const json::value& v = member(object, key);
+    if (!v.is_string())
+        throw std::invalid_argument(std::string("session.") + key + ": expected a string");
+    return v.as_string();
+}
+
+// A number read as nlohmann's get<int>() does (a fraction is truncated).
+long long number_of(const json::value& object, const char* key) {
+    const json::value& v = member(object, key);
+    if (!v.is_number())
+        throw std::invalid_argument(std::string("session.") + key + ": expected a number");
+    return v.as_int();
+}
+
+}  // namespace
+
 session session::from_json(std::string_view json_text) {
-    json j;
+    json::value j;
     try {
-        j = json::parse(json_text.begin(), json_text.end());
+        j = json::parse(json_text);
     } catch (const json::parse_error& e) {
         throw std::invalid_argument(std::string("session: invalid JSON: ") + e.what());
     }
     if (!j.is_object()) throw std::invalid_argument("session: expected an object");
-    if (j.value("v", 0) != format_version)
+    const json::value* version = j.find("v");
+    if (!version || !version->is_number() || version->as_int() != format_version)
         throw std::invalid_argument("session.v: unsupported version");
     session s;
-    try {
-        if (!language_from_code(j.at("lang").get<std::string>(), s.lang))
-            throw std::invalid_argument("session.lang: expected en or zh");
-        s.turns = j.at("turns").get<int>();
-        s.consecutive_fallbacks = j.at("fallbacks").get<int>();
-        s.pending_options = j.at("pending_options").get<std::vector<std::string>>();
-        s.handed_off = j.at("handed_off").get<bool>();
-        if (!handoff_reason_from_name(j.at("handoff").get<std::string>(), s.handoff))
-            throw std::invalid_argument("session.handoff: unknown reason");
-        s.last_item = j.at("last_item").get<std::string>();
-        s.last_frustration = j.at("frustration").get<double>();
-        const auto& f = j.at("flow");
-        if (!f.is_null()) {
-            flow_state fs;
-            fs.flow_id = f.at("id").get<std::string>();
-            fs.slot = f.at("slot").get<std::size_t>();
-            fs.values = f.at("values").get<std::map<std::string, std::string>>();
-            fs.reprompts = f.at("reprompts").get<int>();
-            s.flow = std::move(fs);
+    if (!language_from_code(text_of(j, "lang"), s.lang))
+        throw std::invalid_argument("session.lang: expected en or zh");
+    s.turns = static_cast<int>(number_of(j, "turns"));
+    s.consecutive_fallbacks = static_cast<int>(number_of(j, "fallbacks"));
+    const json::value& options = member(j, "pending_options");
+    if (!options.is_array())
+        throw std::invalid_argument("session.pending_options: expected an array");
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        if (!options[i].is_string())
+            throw std::invalid_argument("session.pending_options: expected strings");
+        s.pending_options.push_back(options[i].as_string());
+    }
+    const json::value& handed_off = member(j, "handed_off");
+    if (!handed_off.is_bool())
+        throw std::invalid_argument("session.handed_off: expected a boolean");
+    s.handed_off = handed_off.as_bool();
+    if (!handoff_reason_from_name(text_of(j, "handoff"), s.handoff))
+        throw std::invalid_argument("session.handoff: unknown reason");
+    s.last_item = text_of(j, "last_item");
+    const json::value& frustration = member(j, "frustration");
+    if (!frustration.is_number())
+        throw std::invalid_argument("session.frustration: expected a number");
+    s.last_frustration = frustration.as_double();
+    const json::value& f = member(j, "flow");
+    if (!f.is_null()) {
+        if (!f.is_object()) throw std::invalid_argument("session.flow: expected an object or null");
+        flow_state fs;
+        fs.flow_id = text_of(f, "id");
+        fs.slot = static_cast<std::size_t>(number_of(f, "slot"));
+        const json::value& values = member(f, "values");
+        if (!values.is_object()) throw std::invalid_argument("session.values: expected an object");
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (!values[i].is_string())
+                throw std::invalid_argument("session.values: expected strings");
+            fs.values[values.key(i)] = values[i].as_string();
         }
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(std::string("session: ") + e.what());
+        fs.reprompts = static_cast<int>(number_of(f, "reprompts"));
+        s.flow = std::move(fs);
     }
     if (s.turns < 0 || s.consecutive_fallbacks < 0)
         throw std::invalid_argument("session: negative counter");

@@ -1,5 +1,5 @@
 // Embind bindings of the core for the browser (the widget's Web Worker) and
-// node. An adapter only: it converts strings and JSON, holds no globals, and
+// node. An adapter only: it converts strings and JSON (parley/json.hpp), holds no globals, and
 // never lets a C++ exception cross into JavaScript — every failure comes back
 // as data (`ok()`/`error()` for the constructor, `{"error": "..."}` for calls).
 //
@@ -23,27 +23,23 @@
 
 #include <exception>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "parley/json.hpp"
 #include "parley/retriever.hpp"
 #include "parley/session.hpp"
 #include "parley/text.hpp"
 
 namespace {
 
-using nlohmann::json;
-
-std::string dump(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+namespace json = parley::json;
 
 std::string error_json(std::string_view message) {
-    return dump(json{{"error", std::string(message)}});
+    return json::writer().begin_object().key("error").string(message).end_object().take();
 }
 
 class engine {
@@ -104,10 +100,10 @@ class engine {
     std::string document_texts() const {
         return guarded([&] {
             const auto& docs = engine_->index().documents();
-            json texts = json::array();
-            for (const auto d : engine_->index().embedding_plan().embed)
-                texts.push_back(docs[d].text);
-            return dump(texts);
+            json::writer texts;
+            texts.begin_array();
+            for (const auto d : engine_->index().embedding_plan().embed) texts.string(docs[d].text);
+            return texts.end_array().take();
         });
     }
 
@@ -119,9 +115,12 @@ class engine {
             const std::vector<float> v = emscripten::convertJSArrayToNumberVector<float>(flat);
             const auto plan = engine_->index().embedding_plan();
             engine_->index().set_document_embeddings(plan.expand(v, dimension), dimension);
-            return dump(json{{"documents", engine_->index().documents().size()},
-                             {"embedded", plan.embed.size()},
-                             {"dimension", dimension}});
+            json::writer w;  // keys sorted, as nlohmann::json wrote them
+            w.begin_object();
+            w.key("dimension").integer(static_cast<long long>(dimension));
+            w.key("documents").integer(static_cast<long long>(engine_->index().documents().size()));
+            w.key("embedded").integer(static_cast<long long>(plan.embed.size()));
+            return w.end_object().take();
         });
     }
 
@@ -187,7 +186,7 @@ class engine {
         std::string out = "{\"reply\":";
         out += r.to_json();
         out += ",\"session\":";
-        out += dump(json(s.to_json()));
+        json::append_string(out, s.to_json());
         if (reset) out += ",\"session_reset\":true";
         out += '}';
         return out;
