@@ -1,7 +1,6 @@
 #include "parley/config.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 #include "parley/json.hpp"
@@ -88,17 +87,14 @@ std::vector<std::string> read_strings(const json::value& j, const std::string& p
     return out;
 }
 
-std::string format_number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
-}
-
-double read_number(const json::value& j, const std::string& path, double lo, double hi) {
+// Whole-number bounds: their message needs no float formatting (printf is
+// not linked into the wasm core).
+double read_number(const json::value& j, const std::string& path, int lo, int hi) {
     if (!j.is_number()) fail(path, "expected a number, got " + type_name(j));
     const double v = j.as_double();
     if (!(v >= lo && v <= hi))
-        fail(path, "expected a number between " + format_number(lo) + " and " + format_number(hi));
+        fail(path,
+             "expected a number between " + std::to_string(lo) + " and " + std::to_string(hi));
     return v;
 }
 

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
+#include "parley/decimal.hpp"
 #include "parley/utf8.hpp"
 
 namespace parley::json {
@@ -231,7 +230,7 @@ class parser {
     }
 
     // RFC 8259 numbers only ("01", "1.", ".5", "+1" are errors). Integers that
-    // fit 64 bits keep their exact value; everything also gets strtod's double.
+    // fit 64 bits keep their exact value; everything also gets the nearest double.
     void parse_number(value& v) {
         const std::size_t start = pos_;
         auto digits = [&] {
@@ -257,9 +256,8 @@ class parser {
             if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
             if (digits() == 0) fail("expected digits in the exponent");
         }
-        const std::string token(s_.substr(start, pos_ - start));
         v.type_ = type::number;
-        v.number_ = std::strtod(token.c_str(), nullptr);
+        v.number_ = decimal::parse(s_.substr(start, pos_ - start));
         if (!std::isfinite(v.number_)) fail("number out of range");
         if (integer) {
             // Magnitude up to 2^64 - 1 (2^63 when negative), else a double.
@@ -385,18 +383,10 @@ void append_number(std::string& out, double v) {
         out += "0.0";
         return;
     }
-    char buf[40];
-    for (int precision = 0; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*e", precision, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    // buf: d[.ddd]e±XX
-    std::string digits;
-    const char* p = buf;
-    for (; *p != 'e'; ++p)
-        if (*p != '.') digits += *p;
-    const int n = std::atoi(p + 1) + 1;  // position of the decimal point
-    const int k = static_cast<int>(digits.size());
+    const decimal::shortest_digits d = decimal::shortest(v);
+    const std::string_view digits(d.digits, static_cast<std::size_t>(d.count));
+    const int n = d.point;  // position of the decimal point
+    const int k = d.count;
     if (k <= n && n <= 15) {
         out += digits;
         out.append(static_cast<std::size_t>(n - k), '0');
