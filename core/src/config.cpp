@@ -19,21 +19,44 @@ std::string type_name(const json::value& j) {
     return "an object";
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& expected) {
-    throw config_error(path, expected);
+// A JSON path ("faqs[3].questions[0]") kept as a link to its parent and
+// spelled out only when an error is reported: concatenating it at every
+// check, inlined, was most of the config reader's code in the wasm core. A
+// json_path must not outlive the path it extends (keep parents in locals).
+class json_path {
+  public:
+    json_path(const char* text) : text_(text) {}
+    json_path(const json_path& parent, std::string_view key) : parent_(&parent), text_(key) {}
+    json_path(const json_path& parent, std::size_t index)
+        : parent_(&parent), index_(index), indexed_(true) {}
+    std::string str() const;
+
+  private:
+    const json_path* parent_ = nullptr;
+    std::string_view text_;
+    std::size_t index_ = 0;
+    bool indexed_ = false;
+};
+
+[[gnu::noinline]] std::string json_path::str() const {
+    if (!parent_) return std::string(text_);
+    std::string out = parent_->str();
+    if (indexed_) return out + "[" + std::to_string(index_) + "]";
+    return out.empty() ? std::string(text_) : out + "." + std::string(text_);
+}
+
+[[noreturn, gnu::noinline]] void fail(const json_path& path, std::string_view expected) {
+    throw config_error(path.str(), std::string(expected));
 }
 
 // Reads one object, remembering which keys were used so that leftovers
 // (typos, unsupported settings) can be reported by name.
 class object_reader {
   public:
-    object_reader(const json::value& j, std::string path) : j_(j), path_(std::move(path)) {
-        if (!j_.is_object())
-            fail(path_.empty() ? "(root)" : path_, "expected an object, got " + type_name(j_));
+    object_reader(const json::value& j, const json_path& path) : j_(j), path_(path) {
+        if (!j_.is_object()) not_an_object();
     }
-    std::string at(std::string_view key) const {
-        return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-    }
+    json_path at(std::string_view key) const { return json_path(path_, key); }
     const json::value* get(std::string_view key) {
         used_.insert(std::string(key));
         return j_.find(key);
@@ -47,17 +70,21 @@ class object_reader {
     }
 
   private:
+    [[noreturn, gnu::noinline]] void not_an_object() const {
+        const std::string p = path_.str();
+        fail(p.empty() ? "(root)" : p.c_str(), "expected an object, got " + type_name(j_));
+    }
     std::string allowed() const {
         std::string out;
         for (const auto& k : used_) out += (out.empty() ? "" : ", ") + k;
         return out;
     }
     const json::value& j_;
-    std::string path_;
+    json_path path_;
     std::set<std::string> used_;
 };
 
-std::string read_string(const json::value& j, const std::string& path, bool non_empty = true,
+std::string read_string(const json::value& j, const json_path& path, bool non_empty = true,
                         std::size_t max_bytes = 20000) {
     if (!j.is_string())
         fail(path, std::string("expected ") + (non_empty ? "a non-empty string" : "a string") +
@@ -72,15 +99,13 @@ std::string read_string(const json::value& j, const std::string& path, bool non_
     return utf8::sanitize(s);
 }
 
-std::vector<std::string> read_strings(const json::value& j, const std::string& path,
-                                      bool non_empty) {
-    const std::string expected =
-        std::string("expected ") +
-        (non_empty ? "a non-empty array of strings" : "an array of strings");
-    if (!j.is_array() || (non_empty && j.empty())) fail(path, expected);
+std::vector<std::string> read_strings(const json::value& j, const json_path& path, bool non_empty) {
+    if (!j.is_array() || (non_empty && j.empty()))
+        fail(path,
+             non_empty ? "expected a non-empty array of strings" : "expected an array of strings");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < j.size(); ++i) {
-        const std::string item_path = path + "[" + std::to_string(i) + "]";
+        const json_path item_path(path, i);
         if (!j[i].is_string()) fail(item_path, "expected a string, got " + type_name(j[i]));
         out.push_back(read_string(j[i], item_path));
     }
@@ -89,7 +114,7 @@ std::vector<std::string> read_strings(const json::value& j, const std::string& p
 
 // Whole-number bounds: their message needs no float formatting (printf is
 // not linked into the wasm core).
-double read_number(const json::value& j, const std::string& path, int lo, int hi) {
+double read_number(const json::value& j, const json_path& path, int lo, int hi) {
     if (!j.is_number()) fail(path, "expected a number, got " + type_name(j));
     const double v = j.as_double();
     if (!(v >= lo && v <= hi))
@@ -98,7 +123,7 @@ double read_number(const json::value& j, const std::string& path, int lo, int hi
     return v;
 }
 
-int read_int(const json::value& j, const std::string& path, int lo, int hi) {
+int read_int(const json::value& j, const json_path& path, int lo, int hi) {
     if (!j.is_integer()) fail(path, "expected an integer, got " + type_name(j));
     const auto v = j.as_int();
     if (v < lo || v > hi)
@@ -107,19 +132,19 @@ int read_int(const json::value& j, const std::string& path, int lo, int hi) {
     return static_cast<int>(v);
 }
 
-bool read_bool(const json::value& j, const std::string& path) {
+bool read_bool(const json::value& j, const json_path& path) {
     if (!j.is_bool()) fail(path, "expected true or false, got " + type_name(j));
     return j.as_bool();
 }
 
-language read_language(const json::value& j, const std::string& path) {
+language read_language(const json::value& j, const json_path& path) {
     language lang;
     if (!j.is_string() || !language_from_code(j.as_string(), lang))
         fail(path, "expected \"en\" or \"zh\"");
     return lang;
 }
 
-localized_text read_localized(const json::value& j, const std::string& path) {
+localized_text read_localized(const json::value& j, const json_path& path) {
     localized_text out;
     if (j.is_string()) {
         out.by_language[""] = read_string(j, path);
@@ -132,8 +157,9 @@ localized_text read_localized(const json::value& j, const std::string& path) {
         const json::value& value = j[i];
         language lang;
         if (!language_from_code(key, lang))
-            fail(path + "." + key, "unknown language (expected en or zh)");
-        out.by_language[std::string(language_code(lang))] = read_string(value, path + "." + key);
+            fail(json_path(path, key), "unknown language (expected en or zh)");
+        out.by_language[std::string(language_code(lang))] =
+            read_string(value, json_path(path, key));
     }
     return out;
 }
@@ -152,7 +178,7 @@ bool valid_id(const std::string& id) {
     });
 }
 
-int parse_clock(const json::value& j, const std::string& path) {
+int parse_clock(const json::value& j, const json_path& path) {
     if (!j.is_string()) fail(path, "expected a time \"HH:MM\"");
     const auto& s = j.as_string();
     if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
@@ -167,7 +193,7 @@ int parse_clock(const json::value& j, const std::string& path) {
     return h * 60 + m;
 }
 
-slot_type read_slot_type(const json::value& j, const std::string& path) {
+slot_type read_slot_type(const json::value& j, const json_path& path) {
     static const std::vector<std::pair<std::string, slot_type>> names = {
         {"order_number", slot_type::order_number},
         {"email", slot_type::email},
@@ -181,7 +207,7 @@ slot_type read_slot_type(const json::value& j, const std::string& path) {
     fail(path, "expected one of order_number, email, phone, text, yes_no, choice");
 }
 
-slot_spec read_slot(const json::value& j, const std::string& path) {
+slot_spec read_slot(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     slot_spec slot;
     if (auto v = r.get("name"))
@@ -204,7 +230,7 @@ slot_spec read_slot(const json::value& j, const std::string& path) {
     return slot;
 }
 
-flow_spec read_flow(const json::value& j, const std::string& path) {
+flow_spec read_flow(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     flow_spec flow;
     if (auto v = r.get("builtin")) {
@@ -228,8 +254,9 @@ flow_spec read_flow(const json::value& j, const std::string& path) {
     if (auto v = r.get("slots")) {
         if (!v->is_array()) fail(r.at("slots"), "expected an array of slots");
         flow.slots.clear();
+        const json_path slots = r.at("slots");
         for (std::size_t i = 0; i < v->size(); ++i)
-            flow.slots.push_back(read_slot((*v)[i], r.at("slots") + "[" + std::to_string(i) + "]"));
+            flow.slots.push_back(read_slot((*v)[i], json_path(slots, i)));
     }
     if (auto v = r.get("action")) flow.action = read_string(*v, r.at("action"), false);
     if (auto v = r.get("done")) flow.done = read_localized(*v, r.at("done"));
@@ -237,9 +264,10 @@ flow_spec read_flow(const json::value& j, const std::string& path) {
     if (flow.done.empty() && !flow.hand_off)
         fail(r.at("done"), "expected what the bot says when the flow completes");
     std::set<std::string> names;
+    const json_path slots = r.at("slots");
     for (std::size_t i = 0; i < flow.slots.size(); ++i)
         if (!names.insert(flow.slots[i].name).second)
-            fail(r.at("slots") + "[" + std::to_string(i) + "].name", "expected a unique slot name");
+            fail(json_path(json_path(slots, i), "name"), "expected a unique slot name");
     r.finish();
     return flow;
 }
@@ -249,7 +277,7 @@ bool http_url(const std::string& url) {
            url.rfind("{self}/", 0) == 0;
 }
 
-endpoint_spec read_endpoint(const json::value& j, const std::string& path) {
+endpoint_spec read_endpoint(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     endpoint_spec e;
     if (auto v = r.get("url"))
@@ -301,7 +329,7 @@ endpoint_spec read_endpoint(const json::value& j, const std::string& path) {
     return e;
 }
 
-eligibility_rule read_rule(const json::value& j, const std::string& path) {
+eligibility_rule read_rule(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     eligibility_rule rule;
     if (auto v = r.get("window_days"))
@@ -317,7 +345,7 @@ bool known_action(const std::string& name) {
     return false;
 }
 
-integration_settings read_integrations(const json::value& j, const std::string& path) {
+integration_settings read_integrations(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     integration_settings s;
     const std::string allowed = "order_lookup, return_request, cancel_order, change_address";
@@ -346,8 +374,9 @@ integration_settings read_integrations(const json::value& j, const std::string& 
     }
     if (auto v = r.get("webhooks")) {
         if (!v->is_array()) fail(r.at("webhooks"), "expected an array of webhooks");
+        const json_path hooks = r.at("webhooks");
         for (std::size_t i = 0; i < v->size(); ++i) {
-            const std::string wp = r.at("webhooks") + "[" + std::to_string(i) + "]";
+            const json_path wp(hooks, i);
             object_reader w((*v)[i], wp);
             webhook_spec hook;
             if (auto n = w.get("url"))
@@ -363,9 +392,10 @@ integration_settings read_integrations(const json::value& j, const std::string& 
             if (auto n = w.get("events")) {
                 hook.events = read_strings(*n, w.at("events"), false);
                 const auto& names = webhook_event_names();
+                const json_path events = w.at("events");
                 for (std::size_t k = 0; k < hook.events.size(); ++k)
                     if (std::find(names.begin(), names.end(), hook.events[k]) == names.end())
-                        fail(w.at("events") + "[" + std::to_string(k) + "]",
+                        fail(json_path(events, k),
                              "expected a webhook event name (conversation.started, "
                              "conversation.handed_off, conversation.closed, csat.received, "
                              "ticket.created, ticket.updated)");
@@ -381,7 +411,7 @@ integration_settings read_integrations(const json::value& j, const std::string& 
     return s;
 }
 
-proactive_settings read_proactive(const json::value& j, const std::string& path) {
+proactive_settings read_proactive(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     proactive_settings p;
     if (auto v = r.get("min_interval_minutes"))
@@ -390,8 +420,9 @@ proactive_settings read_proactive(const json::value& j, const std::string& path)
     if (auto v = r.get("triggers")) {
         if (!v->is_array()) fail(r.at("triggers"), "expected an array of triggers");
         std::set<std::string> ids;
+        const json_path triggers = r.at("triggers");
         for (std::size_t i = 0; i < v->size(); ++i) {
-            const std::string tp = r.at("triggers") + "[" + std::to_string(i) + "]";
+            const json_path tp(triggers, i);
             object_reader t((*v)[i], tp);
             proactive_trigger trig;
             if (auto n = t.get("id")) trig.id = read_string(*n, t.at("id"), true, 64);
@@ -418,7 +449,7 @@ proactive_settings read_proactive(const json::value& j, const std::string& path)
     return p;
 }
 
-faq read_faq(const json::value& j, const std::string& path) {
+faq read_faq(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     faq f;
     if (auto v = r.get("id"))
@@ -727,9 +758,9 @@ config parse_config(std::string_view json_text) {
         if (auto n = s.get("locales")) {
             if (!n->is_array() || n->empty())
                 fail("shop.locales", "expected a non-empty array of \"en\"/\"zh\"");
+            const json_path locales = "shop.locales";
             for (std::size_t i = 0; i < n->size(); ++i)
-                c.shop.locales.push_back(
-                    read_language((*n)[i], "shop.locales[" + std::to_string(i) + "]"));
+                c.shop.locales.push_back(read_language((*n)[i], json_path(locales, i)));
         }
         if (auto n = s.get("currency")) c.shop.currency = read_string(*n, "shop.currency");
         s.finish();
@@ -741,11 +772,12 @@ config parse_config(std::string_view json_text) {
     if (auto v = r.get("faqs")) {
         if (!v->is_array()) fail("faqs", "expected an array of FAQs");
         std::set<std::string> ids;
+        const json_path faqs = "faqs";
         for (std::size_t i = 0; i < v->size(); ++i) {
-            const std::string path = "faqs[" + std::to_string(i) + "]";
+            const json_path path(faqs, i);
             c.faqs.push_back(read_faq((*v)[i], path));
             if (!ids.insert(c.faqs.back().id).second)
-                fail(path + ".id",
+                fail(json_path(path, "id"),
                      "expected a unique id (\"" + c.faqs.back().id + "\" is used twice)");
         }
     } else {
@@ -756,11 +788,12 @@ config parse_config(std::string_view json_text) {
         if (!v->is_array()) fail("flows", "expected an array of flows");
         std::set<std::string> ids;
         for (const auto& f : c.faqs) ids.insert(f.id);
+        const json_path flows = "flows";
         for (std::size_t i = 0; i < v->size(); ++i) {
-            const std::string path = "flows[" + std::to_string(i) + "]";
+            const json_path path(flows, i);
             c.flows.push_back(read_flow((*v)[i], path));
             if (!ids.insert(c.flows.back().id).second)
-                fail(path + ".id", "expected an id used by no other FAQ or flow");
+                fail(json_path(path, "id"), "expected an id used by no other FAQ or flow");
         }
     }
     if (auto v = r.get("greeting")) c.greeting = read_localized(*v, "greeting");
@@ -816,7 +849,7 @@ config parse_config(std::string_view json_text) {
             for (std::size_t i = 0; i < kinds.size(); ++i) {
                 pii_kind kind;
                 if (!pii_kind_from_name(kinds[i], kind))
-                    fail("pii.mask[" + std::to_string(i) + "]",
+                    fail(json_path(json_path("pii.mask"), i),
                          "expected one of email, phone, card, cn_id, order_number");
                 switch (kind) {
                     case pii_kind::email:
@@ -860,16 +893,17 @@ config parse_config(std::string_view json_text) {
             for (int d = 0; d < 7; ++d) {
                 const auto* day = w.get(days[d]);
                 if (!day) continue;
-                const std::string path = std::string("business_hours.weekly.") + days[d];
+                const json_path weekly = "business_hours.weekly";
+                const json_path path(weekly, days[d]);
                 if (!day->is_array())
                     fail(path, "expected an array of [\"HH:MM\", \"HH:MM\"] intervals");
                 for (std::size_t i = 0; i < day->size(); ++i) {
                     const auto& iv = (*day)[i];
-                    const std::string ip = path + "[" + std::to_string(i) + "]";
+                    const json_path ip(path, i);
                     if (!iv.is_array() || iv.size() != 2)
                         fail(ip, "expected [\"HH:MM\", \"HH:MM\"]");
-                    opening_interval o{parse_clock(iv[0], ip + "[0]"),
-                                       parse_clock(iv[1], ip + "[1]")};
+                    opening_interval o{parse_clock(iv[0], json_path(ip, std::size_t{0})),
+                                       parse_clock(iv[1], json_path(ip, std::size_t{1}))};
                     if (o.to_minute <= o.from_minute)
                         fail(ip, "expected the closing time after the opening time");
                     c.hours.weekly[static_cast<std::size_t>(d)].push_back(o);
@@ -898,7 +932,7 @@ config parse_config(std::string_view json_text) {
     if (auto v = r.get("messages")) {
         object_reader m(*v, "messages");
         for (const auto& [key, value] : default_messages()) {
-            if (const auto* n = m.get(key)) c.messages[key] = read_localized(*n, "messages." + key);
+            if (const auto* n = m.get(key)) c.messages[key] = read_localized(*n, m.at(key));
         }
         m.finish();
     }
