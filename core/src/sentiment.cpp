@@ -40,13 +40,38 @@ namespace {
 // Entry flags.
 constexpr unsigned no_negate = 1;  // politeness and profanity keep their sense: "no thank you"
 
+// Weights are kept in hundredths and contexts as plain pointers: 24 bytes an
+// entry instead of 48 (two doubles and two string_views, mostly zeros), which
+// was ~16 KB of the wasm core's data. The constructor runs at compile time and
+// refuses a weight that n / 100.0 would not give back exactly, so the doubles
+// read at run time are the ones written here.
 struct lex_entry {
-    std::string_view text;  // EN: words separated by one space; ZH: exact substring
-    double valence;         // < 0 unhappy, > 0 happy
-    double frustration;     // contribution to the frustration sum before modifiers
-    unsigned flags = 0;
-    std::string_view not_before = {};  // ZH only: '|'-separated left contexts that cancel a match
-    std::string_view not_after = {};   // ZH only: '|'-separated right contexts that cancel a match
+    constexpr lex_entry(std::string_view t, double v, double f, unsigned fl = 0,
+                        const char* before = nullptr, const char* after = nullptr)
+        : text(t),
+          valence100(hundredths(v)),
+          frustration100(hundredths(f)),
+          flags(static_cast<std::uint8_t>(fl)),
+          not_before_(before),
+          not_after_(after) {}
+    std::string_view text;        // EN: words separated by one space; ZH: exact substring
+    std::int16_t valence100;      // < 0 unhappy, > 0 happy
+    std::int16_t frustration100;  // contribution to the frustration sum before modifiers
+    std::uint8_t flags;
+    double valence() const { return valence100 / 100.0; }
+    double frustration() const { return frustration100 / 100.0; }
+    // ZH only: '|'-separated left / right contexts that cancel a match.
+    std::string_view not_before() const { return not_before_ ? not_before_ : ""; }
+    std::string_view not_after() const { return not_after_ ? not_after_ : ""; }
+
+  private:
+    static constexpr std::int16_t hundredths(double v) {
+        const auto n = static_cast<std::int16_t>(v * 100 + (v < 0 ? -0.5 : 0.5));
+        if (n / 100.0 != v) throw "a lexicon weight needs more than two decimals";
+        return n;
+    }
+    const char* not_before_;
+    const char* not_after_;
 };
 
 // English words and phrases. Weights were chosen by hand for customer-service
@@ -1047,8 +1072,8 @@ void match_zh(std::string_view text, const lexicon_index& idx, std::vector<hit>&
         for (auto k : found->second) {
             const auto& e = zh_lexicon[k];
             if (!rest.starts_with(e.text)) continue;
-            if (ends_with_any(before, e.not_before)) continue;
-            if (starts_with_any(rest.substr(e.text.size()), e.not_after)) continue;
+            if (ends_with_any(before, e.not_before())) continue;
+            if (starts_with_any(rest.substr(e.text.size()), e.not_after())) continue;
             entry = &e;
             break;
         }
@@ -1132,10 +1157,10 @@ sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio
     double valence = 0.0;
     double frustration = 0.0;
     for (const auto& h : hits) {
-        if (h.entry->valence == 0.0 && h.entry->frustration == 0.0) continue;  // blocker phrase
+        if (h.entry->valence100 == 0 && h.entry->frustration100 == 0) continue;  // blocker phrase
         const double intensity = std::min(h.intensity, intensity_cap);
-        double v = h.entry->valence * intensity;
-        double f = h.entry->frustration * intensity;
+        double v = h.entry->valence() * intensity;
+        double f = h.entry->frustration() * intensity;
         if (h.negated) {
             if (v > 0) {
                 // "not helpful", "不满意": unhappy, and a little fed up.
@@ -1196,9 +1221,10 @@ sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio
 double combine_frustration(double lexicon, double model_probability) {
     constexpr double model_floor = 0.5;
     constexpr double model_weight = 0.8;
-    const double model = model_probability <= model_floor
-                             ? 0.0
-                             : model_weight * (model_probability - model_floor) / (1.0 - model_floor);
+    const double model =
+        model_probability <= model_floor
+            ? 0.0
+            : model_weight * (model_probability - model_floor) / (1.0 - model_floor);
     return std::clamp(std::max(lexicon, model) + 0.25 * std::min(lexicon, model), 0.0, 1.0);
 }
 
