@@ -35,6 +35,30 @@ static_files load_pages(const std::string& dir, logger& log) {
         return static_files();
     }
 }
+
+// What the browser's core reads of a config. Out: server secrets and settings
+// the browser never reads (integrations' endpoint secrets and webhook keys,
+// retention, FAQ tags), and text sent twice: a FAQ's `answer` that equals its
+// `answers.en` is what the core takes as `answer` when there is none, so the
+// core builds the same index and gives the same answers from what is left.
+json browser_config(json pub) {
+    pub.erase("identity_secret");
+    pub.erase("integrations");
+    pub.erase("retention_days");
+    const auto faqs = pub.find("faqs");
+    if (faqs == pub.end() || !faqs->is_array()) return pub;
+    for (auto& faq : *faqs) {
+        if (!faq.is_object()) continue;
+        faq.erase("tags");
+        const auto answer = faq.find("answer");
+        const auto answers = faq.find("answers");
+        if (answer != faq.end() && answers != faq.end() && answers->is_object()) {
+            const auto en = answers->find("en");
+            if (en != answers->end() && *en == *answer) faq.erase(answer);
+        }
+    }
+    return pub;
+}
 }  // namespace
 
 shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
@@ -48,10 +72,7 @@ shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count();
     }
-    nlohmann::json pub = nlohmann::json::parse(json);
-    pub.erase("identity_secret");
-    pub.erase("integrations");  // endpoint secrets, webhook keys: server-only
-    public_json = dump(pub);
+    public_json = dump(browser_config(nlohmann::json::parse(json)));
     public_brotli = brotli_compress(public_json);
     public_gzip = gzip_compress(public_json);
     public_etag = "\"" + sha256_hex(public_json).substr(0, 32) + "\"";

@@ -34,6 +34,35 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
               .headers["Access-Control-Allow-Origin"] ==
           "https://elsewhere.example");  // no allowlist: any
     CHECK(!shop.body_json().contains("identity_secret"));
+    {
+        // The browser's copy leaves out server-only fields and answers sent
+        // twice; the core reads the same FAQs from it and answers the same.
+        const json pub = shop.body_json();
+        CHECK(!pub.contains("integrations"));
+        CHECK(!pub.contains("retention_days"));
+        CHECK(!pub["faqs"][0].contains("answer"));
+        CHECK(!pub["faqs"][0].contains("tags"));
+        std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/demo/shop.json");
+        const std::string demo((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+        const auto stored = parley::parse_config(demo);
+        const auto browser = parley::parse_config(shop.body);
+        REQUIRE(browser.faqs.size() == stored.faqs.size());
+        const parley::dialog_engine stored_engine(stored), browser_engine(browser);
+        for (std::size_t i = 0; i < stored.faqs.size(); ++i) {
+            const auto& a = stored.faqs[i];
+            const auto& b = browser.faqs[i];
+            CHECK(b.answer == a.answer);
+            CHECK(b.answer_for(parley::language::en) == a.answer_for(parley::language::en));
+            CHECK(b.answer_for(parley::language::zh) == a.answer_for(parley::language::zh));
+            CHECK(b.questions == a.questions);
+            for (const auto& q : {a.questions.front(), a.questions.back()}) {
+                parley::session s1, s2;
+                CHECK(browser_engine.respond(s2, q).to_json() ==
+                      stored_engine.respond(s1, q).to_json());
+            }
+        }
+    }
     auto shop_br =
         http_call(d.port(), http::verb::get, "/api/shop-config", {}, {{"Accept-Encoding", "br"}});
     CHECK(shop_br.headers["Content-Encoding"] == "br");
