@@ -7,6 +7,7 @@
 
 #include "parley/json.hpp"
 #include "parley/pii.hpp"
+#include "parley/sort.hpp"
 #include "parley/text.hpp"
 
 namespace parley {
@@ -226,8 +227,8 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
         std::vector<std::uint32_t> order(items_.size());
         for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
         const std::size_t extra = std::min<std::size_t>(options_.pool, order.size());
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(extra),
-                          order.end(), [&](auto a, auto b) { return item_cos[a] > item_cos[b]; });
+        sort_with(
+            order, [&](auto a, auto b) { return item_cos[a] > item_cos[b]; }, extra);
         for (std::size_t i = 0; i < extra; ++i) {
             auto& acc = by_item[order[i]];
             if (acc.seen == 0) acc.best_doc = item_doc[order[i]];
@@ -248,7 +249,7 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
                               : lexical_agg;
         ranked.push_back({c, acc.best_doc});
     }
-    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    sort_with(ranked, [](const auto& a, const auto& b) {
         return a.first.score != b.first.score ? a.first.score > b.first.score
                                               : a.first.item < b.first.item;
     });
