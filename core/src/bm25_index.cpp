@@ -104,7 +104,8 @@ std::vector<scored_doc> bm25_index::top_k(const std::vector<std::string>& query,
         return a.score != b.score ? a.score > b.score : a.doc < b.doc;
     };
     if (hits.size() > k) {
-        sort_with(hits, better, k);
+        std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(k), hits.end(),
+                          better);
         hits.resize(k);
     } else {
         sort_with(hits, better);

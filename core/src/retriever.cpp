@@ -227,8 +227,8 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
         std::vector<std::uint32_t> order(items_.size());
         for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
         const std::size_t extra = std::min<std::size_t>(options_.pool, order.size());
-        sort_with(
-            order, [&](auto a, auto b) { return item_cos[a] > item_cos[b]; }, extra);
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(extra),
+                          order.end(), [&](auto a, auto b) { return item_cos[a] > item_cos[b]; });
         for (std::size_t i = 0; i < extra; ++i) {
             auto& acc = by_item[order[i]];
             if (acc.seen == 0) acc.best_doc = item_doc[order[i]];

@@ -18,15 +18,10 @@ using index_less = bool (*)(const void* context, std::size_t a, std::size_t b);
 // std::sort(order.begin(), order.end(), [&](a, b) { return less(context, a, b); }).
 void sort_indices(std::vector<std::size_t>& order, index_less less, const void* context);
 
-// std::partial_sort(order.begin(), order.begin() + k, order.end(), …), k <= size.
-void partial_sort_indices(std::vector<std::size_t>& order, std::size_t k, index_less less,
-                          const void* context);
-
-// std::sort(v.begin(), v.end(), less) or, given k <= v.size(), std::partial_sort
-// of the first k: the same result, the order of the rest included (see above;
-// partial_sort's heaps have no cut-off by type).
+// std::sort(v.begin(), v.end(), less), the same result (see above). Not for
+// hot loops over many elements: it allocates the index array and a copy.
 template <class T, class Less>
-void sort_with(std::vector<T>& v, const Less& less, std::size_t k = static_cast<std::size_t>(-1)) {
+void sort_with(std::vector<T>& v, const Less& less) {
     if (v.size() < 2) return;
     std::vector<std::size_t> order(v.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -38,10 +33,7 @@ void sort_with(std::vector<T>& v, const Less& less, std::size_t k = static_cast<
         const auto& x = *static_cast<const context*>(p);
         return static_cast<bool>(x.less(x.v[a], x.v[b]));
     };
-    if (k != static_cast<std::size_t>(-1))
-        partial_sort_indices(order, k, compare, &c);
-    else
-        sort_indices(order, compare, &c);
+    sort_indices(order, compare, &c);
     std::vector<T> sorted;
     sorted.reserve(v.size());
     for (const std::size_t i : order) sorted.push_back(std::move(v[i]));
