@@ -4,6 +4,8 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "parley/sort.hpp"
+
 namespace parley {
 
 std::uint32_t bm25_builder::add(const std::vector<std::string>& tokens, float weight) {
@@ -40,7 +42,7 @@ bm25_index bm25_builder::build() && {
     const float n = static_cast<float>(index.doc_count_);
     for (std::size_t t = 0; t < terms; ++t) {
         auto& list = term_docs_[t];
-        std::sort(list.begin(), list.end());
+        sort_with(list, [](const auto& a, const auto& b) { return a < b; });
         const float df = static_cast<float>(list.size());
         // Lucene's non-negative idf: a term in every document still counts a little.
         const float idf = std::log(1.0f + (n - df + 0.5f) / (df + 0.5f));
@@ -106,7 +108,7 @@ std::vector<scored_doc> bm25_index::top_k(const std::vector<std::string>& query,
                           better);
         hits.resize(k);
     } else {
-        std::sort(hits.begin(), hits.end(), better);
+        sort_with(hits, better);
     }
     return hits;
 }

@@ -57,10 +57,23 @@ class object_reader {
         if (!j_.is_object()) not_an_object();
     }
     json_path at(std::string_view key) const { return json_path(path_, key); }
-    const json::value* get(std::string_view key) {
+    [[gnu::noinline]] const json::value* get(std::string_view key) {
         used_.insert(std::string(key));
         return j_.find(key);
     }
+    // Typed fields: each reads `key` into `out` if present and says whether
+    // it was. One out-of-line call per field instead of the read, the path
+    // and the assignment inlined at every field of parse_config (which
+    // binaryen builds into one function): most of the reader's wasm code.
+    bool str(const char* key, std::string& out, bool non_empty = true,
+             std::size_t max_bytes = 20000);
+    bool strs(const char* key, std::vector<std::string>& out, bool non_empty);
+    bool loc(const char* key, localized_text& out);
+    bool integer(const char* key, int& out, int lo, int hi);
+    bool number(const char* key, double& out, int lo, int hi);
+    bool boolean(const char* key, bool& out);
+    // Fails with `expected` at `key` (a required field is missing or wrong).
+    [[noreturn]] void fail_at(const char* key, std::string_view expected) const;
     void finish() const {
         for (std::size_t i = 0; i < j_.size(); ++i) {
             const std::string& key = j_.key(i);
@@ -164,6 +177,49 @@ localized_text read_localized(const json::value& j, const json_path& path) {
     return out;
 }
 
+[[gnu::noinline]] bool object_reader::str(const char* key, std::string& out, bool non_empty,
+                                          std::size_t max_bytes) {
+    const auto* v = get(key);
+    if (v) out = read_string(*v, at(key), non_empty, max_bytes);
+    return v;
+}
+
+[[gnu::noinline]] bool object_reader::strs(const char* key, std::vector<std::string>& out,
+                                           bool non_empty) {
+    const auto* v = get(key);
+    if (v) out = read_strings(*v, at(key), non_empty);
+    return v;
+}
+
+[[gnu::noinline]] bool object_reader::loc(const char* key, localized_text& out) {
+    const auto* v = get(key);
+    if (v) out = read_localized(*v, at(key));
+    return v;
+}
+
+[[gnu::noinline]] bool object_reader::integer(const char* key, int& out, int lo, int hi) {
+    const auto* v = get(key);
+    if (v) out = read_int(*v, at(key), lo, hi);
+    return v;
+}
+
+[[gnu::noinline]] bool object_reader::number(const char* key, double& out, int lo, int hi) {
+    const auto* v = get(key);
+    if (v) out = read_number(*v, at(key), lo, hi);
+    return v;
+}
+
+[[gnu::noinline]] bool object_reader::boolean(const char* key, bool& out) {
+    const auto* v = get(key);
+    if (v) out = read_bool(*v, at(key));
+    return v;
+}
+
+[[noreturn, gnu::noinline]] void object_reader::fail_at(const char* key,
+                                                        std::string_view expected) const {
+    fail(at(key), expected);
+}
+
 // FAQ ids come from merchants' own systems ("reverted_card_payment?"): any
 // printable text without spaces, up to 128 bytes.
 bool valid_faq_id(const std::string& id) {
@@ -210,22 +266,17 @@ slot_type read_slot_type(const json::value& j, const json_path& path) {
 slot_spec read_slot(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     slot_spec slot;
-    if (auto v = r.get("name"))
-        slot.name = read_string(*v, r.at("name"));
-    else
-        fail(r.at("name"), "expected a non-empty string");
-    if (!valid_id(slot.name)) fail(r.at("name"), "expected letters, digits, '_' or '-'");
+    if (!r.str("name", slot.name)) r.fail_at("name", "expected a non-empty string");
+    if (!valid_id(slot.name)) r.fail_at("name", "expected letters, digits, '_' or '-'");
     if (auto v = r.get("type")) slot.type = read_slot_type(*v, r.at("type"));
-    if (auto v = r.get("prompt"))
-        slot.prompt = read_localized(*v, r.at("prompt"));
-    else
-        fail(r.at("prompt"), "expected the question that asks for this slot");
-    if (auto v = r.get("invalid")) slot.invalid = read_localized(*v, r.at("invalid"));
-    if (auto v = r.get("options")) slot.options = read_strings(*v, r.at("options"), true);
+    if (!r.loc("prompt", slot.prompt))
+        r.fail_at("prompt", "expected the question that asks for this slot");
+    r.loc("invalid", slot.invalid);
+    r.strs("options", slot.options, true);
     if (auto v = r.get("min_length"))
         slot.min_length = static_cast<std::size_t>(read_int(*v, r.at("min_length"), 0, 1000));
     if (slot.type == slot_type::choice && slot.options.empty())
-        fail(r.at("options"), "expected a non-empty array of strings for a choice slot");
+        r.fail_at("options", "expected a non-empty array of strings for a choice slot");
     r.finish();
     return slot;
 }
@@ -243,26 +294,24 @@ flow_spec read_flow(const json::value& j, const json_path& path) {
             fail(r.at("builtin"), "expected one of " + names);
         }
     }
-    if (auto v = r.get("id")) flow.id = read_string(*v, r.at("id"));
+    r.str("id", flow.id);
     if (flow.id.empty() || !valid_id(flow.id))
-        fail(r.at("id"), "expected an id of letters, digits, '_' or '-'");
-    if (auto v = r.get("questions"))
-        flow.questions = read_strings(*v, r.at("questions"), true);
-    else
-        fail(r.at("questions"),
-             "expected a non-empty array of strings (phrasings that start this flow)");
+        r.fail_at("id", "expected an id of letters, digits, '_' or '-'");
+    if (!r.strs("questions", flow.questions, true))
+        r.fail_at("questions",
+                  "expected a non-empty array of strings (phrasings that start this flow)");
     if (auto v = r.get("slots")) {
-        if (!v->is_array()) fail(r.at("slots"), "expected an array of slots");
+        if (!v->is_array()) r.fail_at("slots", "expected an array of slots");
         flow.slots.clear();
         const json_path slots = r.at("slots");
         for (std::size_t i = 0; i < v->size(); ++i)
             flow.slots.push_back(read_slot((*v)[i], json_path(slots, i)));
     }
-    if (auto v = r.get("action")) flow.action = read_string(*v, r.at("action"), false);
-    if (auto v = r.get("done")) flow.done = read_localized(*v, r.at("done"));
-    if (auto v = r.get("hand_off")) flow.hand_off = read_bool(*v, r.at("hand_off"));
+    r.str("action", flow.action, false);
+    r.loc("done", flow.done);
+    r.boolean("hand_off", flow.hand_off);
     if (flow.done.empty() && !flow.hand_off)
-        fail(r.at("done"), "expected what the bot says when the flow completes");
+        r.fail_at("done", "expected what the bot says when the flow completes");
     std::set<std::string> names;
     const json_path slots = r.at("slots");
     for (std::size_t i = 0; i < flow.slots.size(); ++i)
@@ -280,15 +329,12 @@ bool http_url(const std::string& url) {
 endpoint_spec read_endpoint(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     endpoint_spec e;
-    if (auto v = r.get("url"))
-        e.url = read_string(*v, r.at("url"), true, 2000);
-    else
-        fail(r.at("url"), "expected the endpoint's URL template");
+    if (!r.str("url", e.url, true, 2000)) r.fail_at("url", "expected the endpoint's URL template");
     if (!http_url(e.url))
-        fail(r.at("url"), "expected a URL starting with https://, http:// or {self}/");
+        r.fail_at("url", "expected a URL starting with https://, http:// or {self}/");
     if (auto v = r.get("method")) {
         e.method = read_string(*v, r.at("method"));
-        if (e.method != "GET" && e.method != "POST") fail(r.at("method"), "expected GET or POST");
+        if (e.method != "GET" && e.method != "POST") r.fail_at("method", "expected GET or POST");
     }
     if (auto v = r.get("headers")) {
         object_reader h(*v, r.at("headers"));
@@ -307,10 +353,9 @@ endpoint_spec read_endpoint(const json::value& j, const json_path& path) {
         }
         h.finish();
     }
-    if (auto v = r.get("hmac_secret"))
-        e.hmac_secret = read_string(*v, r.at("hmac_secret"), true, 256);
-    if (auto v = r.get("timeout_ms")) e.timeout_ms = read_int(*v, r.at("timeout_ms"), 100, 60000);
-    if (auto v = r.get("retries")) e.retries = read_int(*v, r.at("retries"), 0, 10);
+    r.str("hmac_secret", e.hmac_secret, true, 256);
+    r.integer("timeout_ms", e.timeout_ms, 100, 60000);
+    r.integer("retries", e.retries, 0, 10);
     if (auto v = r.get("fields")) {
         object_reader f(*v, r.at("fields"));
         for (const auto* name :
@@ -319,7 +364,7 @@ endpoint_spec read_endpoint(const json::value& j, const json_path& path) {
             if (const auto* n = f.get(name)) {
                 auto ptr = read_string(*n, f.at(name), false, 200);
                 if (!ptr.empty() && ptr[0] != '/')
-                    fail(f.at(name), "expected a JSON pointer such as \"/order/status\"");
+                    f.fail_at(name, "expected a JSON pointer such as \"/order/status\"");
                 e.fields[name] = ptr;
             }
         }
@@ -332,9 +377,8 @@ endpoint_spec read_endpoint(const json::value& j, const json_path& path) {
 eligibility_rule read_rule(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     eligibility_rule rule;
-    if (auto v = r.get("window_days"))
-        rule.window_days = read_int(*v, r.at("window_days"), 0, 3650);
-    if (auto v = r.get("statuses")) rule.statuses = read_strings(*v, r.at("statuses"), false);
+    r.integer("window_days", rule.window_days, 0, 3650);
+    r.strs("statuses", rule.statuses, false);
     r.finish();
     return rule;
 }
@@ -373,22 +417,18 @@ integration_settings read_integrations(const json::value& j, const json_path& pa
         e.finish();
     }
     if (auto v = r.get("webhooks")) {
-        if (!v->is_array()) fail(r.at("webhooks"), "expected an array of webhooks");
+        if (!v->is_array()) r.fail_at("webhooks", "expected an array of webhooks");
         const json_path hooks = r.at("webhooks");
         for (std::size_t i = 0; i < v->size(); ++i) {
             const json_path wp(hooks, i);
             object_reader w((*v)[i], wp);
             webhook_spec hook;
-            if (auto n = w.get("url"))
-                hook.url = read_string(*n, w.at("url"), true, 2000);
-            else
-                fail(w.at("url"), "expected the receiver's URL");
+            if (!w.str("url", hook.url, true, 2000))
+                w.fail_at("url", "expected the receiver's URL");
             if (!http_url(hook.url))
-                fail(w.at("url"), "expected a URL starting with https://, http:// or {self}/");
-            if (auto n = w.get("secret"))
-                hook.secret = read_string(*n, w.at("secret"), true, 256);
-            else
-                fail(w.at("secret"), "expected a signing secret");
+                w.fail_at("url", "expected a URL starting with https://, http:// or {self}/");
+            if (!w.str("secret", hook.secret, true, 256))
+                w.fail_at("secret", "expected a signing secret");
             if (auto n = w.get("events")) {
                 hook.events = read_strings(*n, w.at("events"), false);
                 const auto& names = webhook_event_names();
@@ -404,9 +444,8 @@ integration_settings read_integrations(const json::value& j, const json_path& pa
             s.webhooks.push_back(std::move(hook));
         }
     }
-    if (auto v = r.get("inbound_secret"))
-        s.inbound_secret = read_string(*v, r.at("inbound_secret"), true, 256);
-    if (auto v = r.get("demo_orders")) s.demo_orders = read_bool(*v, r.at("demo_orders"));
+    r.str("inbound_secret", s.inbound_secret, true, 256);
+    r.boolean("demo_orders", s.demo_orders);
     r.finish();
     return s;
 }
@@ -414,33 +453,26 @@ integration_settings read_integrations(const json::value& j, const json_path& pa
 proactive_settings read_proactive(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     proactive_settings p;
-    if (auto v = r.get("min_interval_minutes"))
-        p.min_interval_minutes = read_int(*v, r.at("min_interval_minutes"), 0, 60 * 24 * 30);
-    if (auto v = r.get("max_per_day")) p.max_per_day = read_int(*v, r.at("max_per_day"), 0, 100);
+    r.integer("min_interval_minutes", p.min_interval_minutes, 0, 60 * 24 * 30);
+    r.integer("max_per_day", p.max_per_day, 0, 100);
     if (auto v = r.get("triggers")) {
-        if (!v->is_array()) fail(r.at("triggers"), "expected an array of triggers");
+        if (!v->is_array()) r.fail_at("triggers", "expected an array of triggers");
         std::set<std::string> ids;
         const json_path triggers = r.at("triggers");
         for (std::size_t i = 0; i < v->size(); ++i) {
             const json_path tp(triggers, i);
             object_reader t((*v)[i], tp);
             proactive_trigger trig;
-            if (auto n = t.get("id")) trig.id = read_string(*n, t.at("id"), true, 64);
+            t.str("id", trig.id, true, 64);
             if (!valid_id(trig.id))
-                fail(t.at("id"), "expected an id of letters, digits, '-' and '_'");
-            if (!ids.insert(trig.id).second) fail(t.at("id"), "expected a unique id");
-            if (auto n = t.get("on")) trig.on = read_string(*n, t.at("on"));
+                t.fail_at("id", "expected an id of letters, digits, '-' and '_'");
+            if (!ids.insert(trig.id).second) t.fail_at("id", "expected a unique id");
+            t.str("on", trig.on);
             if (trig.on != "time_on_page" && trig.on != "exit_intent")
-                fail(t.at("on"), "expected \"time_on_page\" or \"exit_intent\"");
-            if (auto n = t.get("url"))
-                trig.url = read_string(*n, t.at("url"), true, 500);
-            else
-                trig.url = "*";
-            if (auto n = t.get("seconds")) trig.seconds = read_int(*n, t.at("seconds"), 0, 3600);
-            if (auto n = t.get("text"))
-                trig.text = read_localized(*n, t.at("text"));
-            else
-                fail(t.at("text"), "expected the message text");
+                t.fail_at("on", "expected \"time_on_page\" or \"exit_intent\"");
+            if (!t.str("url", trig.url, true, 500)) trig.url = "*";
+            t.integer("seconds", trig.seconds, 0, 3600);
+            if (!t.loc("text", trig.text)) t.fail_at("text", "expected the message text");
             t.finish();
             p.triggers.push_back(std::move(trig));
         }
@@ -452,23 +484,18 @@ proactive_settings read_proactive(const json::value& j, const json_path& path) {
 faq read_faq(const json::value& j, const json_path& path) {
     object_reader r(j, path);
     faq f;
-    if (auto v = r.get("id"))
-        f.id = read_string(*v, r.at("id"));
-    else
-        fail(r.at("id"), "expected a non-empty string");
+    if (!r.str("id", f.id)) r.fail_at("id", "expected a non-empty string");
     if (!valid_faq_id(f.id))
-        fail(r.at("id"), "expected an id without spaces or control characters (at most 128 bytes)");
-    if (auto v = r.get("questions"))
-        f.questions = read_strings(*v, r.at("questions"), true);
-    else
-        fail(r.at("questions"), "expected a non-empty array of strings");
-    if (auto v = r.get("answer")) f.answer = read_string(*v, r.at("answer"));
-    if (auto v = r.get("answers")) f.answers = read_localized(*v, r.at("answers"));
+        r.fail_at("id", "expected an id without spaces or control characters (at most 128 bytes)");
+    if (!r.strs("questions", f.questions, true))
+        r.fail_at("questions", "expected a non-empty array of strings");
+    r.str("answer", f.answer);
+    r.loc("answers", f.answers);
     if (f.answer.empty()) {
-        if (f.answers.empty()) fail(r.at("answer"), "expected a non-empty string");
+        if (f.answers.empty()) r.fail_at("answer", "expected a non-empty string");
         f.answer = f.answers.get(language::en);
     }
-    if (auto v = r.get("tags")) f.tags = read_strings(*v, r.at("tags"), false);
+    r.strs("tags", f.tags, false);
     r.finish();
     return f;
 }
@@ -541,7 +568,7 @@ const flow_spec* config::find_flow(std::string_view id) const {
 
 namespace {
 
-localized_text lt(std::string en, std::string zh) {
+localized_text lt(const char* en, const char* zh) {
     localized_text t;
     t.by_language["en"] = std::move(en);
     t.by_language["zh"] = std::move(zh);
@@ -650,32 +677,70 @@ const std::map<std::string, localized_text>& default_messages() {
     return messages;
 }
 
-slot_spec make_slot(std::string name, slot_type type, localized_text prompt, localized_text invalid,
-                    std::size_t min_length = 1) {
+// The built-in flows as tables, not code that builds each flow: the wasm
+// core carries the texts as data and one loop builds a flow.
+struct builtin_slot {
+    const char* name;
+    slot_type type;
+    const char* prompt_en;
+    const char* prompt_zh;
+    const char* invalid_en;
+    const char* invalid_zh;
+    unsigned char min_length;
+};
+
+const builtin_slot builtin_slots[] = {
+    {"order_number", slot_type::order_number,
+     "What's your order number? You'll find it in your confirmation email (e.g. 1001).",
+     "请提供您的订单号（可在确认邮件中找到，例如 1001）。",
+     "That doesn't look like an order number; it's the number in your confirmation email, "
+     "like 1001.",
+     "这好像不是订单号，订单号在确认邮件中，例如 1001。", 1},
+    {"email", slot_type::email, "And the email address you ordered with?",
+     "请提供下单时使用的邮箱地址。",
+     "That doesn't look like an email address (like name@example.com).",
+     "这好像不是有效的邮箱地址（例如 name@example.com）。", 1},
+    {"reason", slot_type::text, "What's the reason for the return?", "请问退货的原因是什么？",
+     "Could you tell me a little more?", "能再详细说明一下吗？", 3},
+    {"confirm", slot_type::yes_no, "Cancel order {order_number}? Please answer yes or no.",
+     "确认取消订单 {order_number} 吗？请回答“是”或“否”。", "Please answer yes or no.",
+     "请回答“是”或“否”。", 1},
+    {"new_address", slot_type::text,
+     "What's the new shipping address (street, city, postcode, country)?",
+     "请提供新的收货地址（街道、城市、邮编、国家）。",
+     "That address looks incomplete; please include street, city and postcode.",
+     "地址好像不完整，请包含街道、城市和邮编。", 10},
+};
+
+struct builtin_flow_line {
+    const char* name;
+    const char* action;  // nullptr: the flow hands off
+    const char* done_en;
+    const char* done_zh;
+    int third_slot;  // index into builtin_slots after order number and email, -1 = none
+};
+
+const builtin_flow_line builtin_flows[] = {
+    {"order_status", "order_lookup", "Thanks! Looking up order {order_number} now…",
+     "谢谢！正在为您查询订单 {order_number}……", -1},
+    {"return_refund", "return_request", "Thanks, I'm starting a return for order {order_number}.",
+     "好的，正在为订单 {order_number} 申请退货。", 2},
+    {"cancel_order", "cancel_order", "OK, I'm asking to cancel order {order_number}.",
+     "好的，正在为您申请取消订单 {order_number}。", 3},
+    {"change_address", "change_address",
+     "Thanks, I'm requesting the address change for order {order_number}.",
+     "好的，正在为订单 {order_number} 申请修改地址。", 4},
+    {"talk_to_human", nullptr, nullptr, nullptr, -1},
+};
+
+slot_spec make_slot(const builtin_slot& b) {
     slot_spec s;
-    s.name = std::move(name);
-    s.type = type;
-    s.prompt = std::move(prompt);
-    s.invalid = std::move(invalid);
-    s.min_length = min_length;
+    s.name = b.name;
+    s.type = b.type;
+    s.prompt = lt(b.prompt_en, b.prompt_zh);
+    s.invalid = lt(b.invalid_en, b.invalid_zh);
+    s.min_length = b.min_length;
     return s;
-}
-
-slot_spec order_slot() {
-    return make_slot(
-        "order_number", slot_type::order_number,
-        lt("What's your order number? You'll find it in your confirmation email (e.g. 1001).",
-           "请提供您的订单号（可在确认邮件中找到，例如 1001）。"),
-        lt("That doesn't look like an order number; it's the number in your confirmation email, "
-           "like 1001.",
-           "这好像不是订单号，订单号在确认邮件中，例如 1001。"));
-}
-
-slot_spec email_slot() {
-    return make_slot("email", slot_type::email,
-                     lt("And the email address you ordered with?", "请提供下单时使用的邮箱地址。"),
-                     lt("That doesn't look like an email address (like name@example.com).",
-                        "这好像不是有效的邮箱地址（例如 name@example.com）。"));
 }
 
 }  // namespace
@@ -689,53 +754,29 @@ std::string config::message(std::string_view key, language lang) const {
 }
 
 std::vector<std::string> builtin_flow_names() {
-    return {"order_status", "return_refund", "cancel_order", "change_address", "talk_to_human"};
+    std::vector<std::string> names;
+    for (const auto& f : builtin_flows) names.emplace_back(f.name);
+    return names;
 }
 
 flow_spec builtin_flow(std::string_view name) {
-    flow_spec f;
-    f.id = std::string(name);
-    f.builtin = std::string(name);
-    if (name == "order_status") {
-        f.slots = {order_slot(), email_slot()};
-        f.action = "order_lookup";
-        f.done = lt("Thanks! Looking up order {order_number} now…",
-                    "谢谢！正在为您查询订单 {order_number}……");
-    } else if (name == "return_refund") {
-        f.slots = {order_slot(), email_slot(),
-                   make_slot("reason", slot_type::text,
-                             lt("What's the reason for the return?", "请问退货的原因是什么？"),
-                             lt("Could you tell me a little more?", "能再详细说明一下吗？"), 3)};
-        f.action = "return_request";
-        f.done = lt("Thanks, I'm starting a return for order {order_number}.",
-                    "好的，正在为订单 {order_number} 申请退货。");
-    } else if (name == "cancel_order") {
-        f.slots = {order_slot(), email_slot(),
-                   make_slot("confirm", slot_type::yes_no,
-                             lt("Cancel order {order_number}? Please answer yes or no.",
-                                "确认取消订单 {order_number} 吗？请回答“是”或“否”。"),
-                             lt("Please answer yes or no.", "请回答“是”或“否”。"))};
-        f.action = "cancel_order";
-        f.done = lt("OK, I'm asking to cancel order {order_number}.",
-                    "好的，正在为您申请取消订单 {order_number}。");
-    } else if (name == "change_address") {
-        f.slots = {
-            order_slot(), email_slot(),
-            make_slot("new_address", slot_type::text,
-                      lt("What's the new shipping address (street, city, postcode, country)?",
-                         "请提供新的收货地址（街道、城市、邮编、国家）。"),
-                      lt("That address looks incomplete; please include street, city and postcode.",
-                         "地址好像不完整，请包含街道、城市和邮编。"),
-                      10)};
-        f.action = "change_address";
-        f.done = lt("Thanks, I'm requesting the address change for order {order_number}.",
-                    "好的，正在为订单 {order_number} 申请修改地址。");
-    } else if (name == "talk_to_human") {
-        f.hand_off = true;
-    } else {
-        throw config_error("builtin", "unknown built-in flow");
+    for (const auto& line : builtin_flows) {
+        if (name != line.name) continue;
+        flow_spec f;
+        f.id = std::string(name);
+        f.builtin = std::string(name);
+        if (!line.action) {
+            f.hand_off = true;
+            return f;
+        }
+        f.slots.push_back(make_slot(builtin_slots[0]));
+        f.slots.push_back(make_slot(builtin_slots[1]));
+        if (line.third_slot >= 0) f.slots.push_back(make_slot(builtin_slots[line.third_slot]));
+        f.action = line.action;
+        f.done = lt(line.done_en, line.done_zh);
+        return f;
     }
-    return f;
+    throw config_error("builtin", "unknown built-in flow");
 }
 
 config parse_config(std::string_view json_text) {
@@ -748,31 +789,29 @@ config parse_config(std::string_view json_text) {
     config c;
     object_reader r(root, "");
 
+    // Sections read through their own object_reader: its path ("shop") makes
+    // the same messages ("shop.name: …") as the literal paths did.
     if (auto v = r.get("shop")) {
-        object_reader s(*v, "shop");
-        if (auto n = s.get("name"))
-            c.shop.name = read_string(*n, "shop.name");
-        else
-            fail("shop.name", "expected a non-empty string");
-        if (auto n = s.get("locale")) c.shop.locale = read_language(*n, "shop.locale");
+        object_reader s(*v, r.at("shop"));
+        if (!s.str("name", c.shop.name)) s.fail_at("name", "expected a non-empty string");
+        if (auto n = s.get("locale")) c.shop.locale = read_language(*n, s.at("locale"));
         if (auto n = s.get("locales")) {
+            const json_path locales = s.at("locales");
             if (!n->is_array() || n->empty())
-                fail("shop.locales", "expected a non-empty array of \"en\"/\"zh\"");
-            const json_path locales = "shop.locales";
+                fail(locales, "expected a non-empty array of \"en\"/\"zh\"");
             for (std::size_t i = 0; i < n->size(); ++i)
                 c.shop.locales.push_back(read_language((*n)[i], json_path(locales, i)));
         }
-        if (auto n = s.get("currency")) c.shop.currency = read_string(*n, "shop.currency");
+        s.str("currency", c.shop.currency);
         s.finish();
     } else {
-        fail("shop", "expected an object with the shop's name and locale");
+        r.fail_at("shop", "expected an object with the shop's name and locale");
     }
     if (c.shop.locales.empty()) c.shop.locales.push_back(c.shop.locale);
 
-    if (auto v = r.get("faqs")) {
-        if (!v->is_array()) fail("faqs", "expected an array of FAQs");
+    if (auto v = r.get("faqs"); v && v->is_array()) {
         std::set<std::string> ids;
-        const json_path faqs = "faqs";
+        const json_path faqs = r.at("faqs");
         for (std::size_t i = 0; i < v->size(); ++i) {
             const json_path path(faqs, i);
             c.faqs.push_back(read_faq((*v)[i], path));
@@ -781,14 +820,14 @@ config parse_config(std::string_view json_text) {
                      "expected a unique id (\"" + c.faqs.back().id + "\" is used twice)");
         }
     } else {
-        fail("faqs", "expected an array of FAQs");
+        r.fail_at("faqs", "expected an array of FAQs");
     }
 
     if (auto v = r.get("flows")) {
-        if (!v->is_array()) fail("flows", "expected an array of flows");
+        if (!v->is_array()) r.fail_at("flows", "expected an array of flows");
         std::set<std::string> ids;
         for (const auto& f : c.faqs) ids.insert(f.id);
-        const json_path flows = "flows";
+        const json_path flows = r.at("flows");
         for (std::size_t i = 0; i < v->size(); ++i) {
             const json_path path(flows, i);
             c.flows.push_back(read_flow((*v)[i], path));
@@ -796,60 +835,48 @@ config parse_config(std::string_view json_text) {
                 fail(json_path(path, "id"), "expected an id used by no other FAQ or flow");
         }
     }
-    if (auto v = r.get("greeting")) c.greeting = read_localized(*v, "greeting");
+    r.loc("greeting", c.greeting);
     if (auto v = r.get("widget")) {
-        object_reader w(*v, "widget");
-        if (auto n = w.get("color")) {
-            c.widget.color = read_string(*n, "widget.color");
+        object_reader w(*v, r.at("widget"));
+        if (w.str("color", c.widget.color)) {
             const auto& col = c.widget.color;
             const bool hex = (col.size() == 7 || col.size() == 4) && col[0] == '#' &&
                              std::all_of(col.begin() + 1, col.end(),
                                          [](unsigned char ch) { return std::isxdigit(ch); });
-            if (!hex) fail("widget.color", "expected a colour like \"#1f6feb\"");
+            if (!hex) w.fail_at("color", "expected a colour like \"#1f6feb\"");
         }
-        if (auto n = w.get("position")) {
-            c.widget.position = read_string(*n, "widget.position");
-            if (c.widget.position != "left" && c.widget.position != "right")
-                fail("widget.position", "expected \"left\" or \"right\"");
-        }
-        if (auto n = w.get("title")) c.widget.title = read_localized(*n, "widget.title");
-        if (auto n = w.get("avatar")) c.widget.avatar = read_string(*n, "widget.avatar", false);
+        if (w.str("position", c.widget.position) && c.widget.position != "left" &&
+            c.widget.position != "right")
+            w.fail_at("position", "expected \"left\" or \"right\"");
+        w.loc("title", c.widget.title);
+        w.str("avatar", c.widget.avatar, false);
         w.finish();
     }
     if (auto v = r.get("handoff")) {
-        object_reader h(*v, "handoff");
-        if (auto n = h.get("confidence_threshold"))
-            c.handoff.confidence_threshold = read_number(*n, "handoff.confidence_threshold", 0, 1);
-        if (auto n = h.get("clarify_margin"))
-            c.handoff.clarify_margin = read_number(*n, "handoff.clarify_margin", 0, 1);
-        if (auto n = h.get("frustration_threshold"))
-            c.handoff.frustration_threshold =
-                read_number(*n, "handoff.frustration_threshold", 0, 1);
-        if (auto n = h.get("max_fallbacks"))
-            c.handoff.max_fallbacks = read_int(*n, "handoff.max_fallbacks", 0, 100);
-        if (auto n = h.get("max_reprompts"))
-            c.handoff.max_reprompts = read_int(*n, "handoff.max_reprompts", 0, 100);
-        if (auto n = h.get("phrases"))
-            c.handoff.phrases = read_strings(*n, "handoff.phrases", false);
+        object_reader h(*v, r.at("handoff"));
+        h.number("confidence_threshold", c.handoff.confidence_threshold, 0, 1);
+        h.number("clarify_margin", c.handoff.clarify_margin, 0, 1);
+        h.number("frustration_threshold", c.handoff.frustration_threshold, 0, 1);
+        h.integer("max_fallbacks", c.handoff.max_fallbacks, 0, 100);
+        h.integer("max_reprompts", c.handoff.max_reprompts, 0, 100);
+        h.strs("phrases", c.handoff.phrases, false);
         h.finish();
     }
     if (auto v = r.get("retrieval")) {
-        object_reader h(*v, "retrieval");
-        if (auto n = h.get("answer_weight"))
-            c.retrieval.answer_weight = read_number(*n, "retrieval.answer_weight", 0, 1);
-        if (auto n = h.get("vector_weight"))
-            c.retrieval.vector_weight = read_number(*n, "retrieval.vector_weight", 0, 1);
+        object_reader h(*v, r.at("retrieval"));
+        h.number("answer_weight", c.retrieval.answer_weight, 0, 1);
+        h.number("vector_weight", c.retrieval.vector_weight, 0, 1);
         h.finish();
     }
     if (auto v = r.get("pii")) {
-        object_reader p(*v, "pii");
-        if (auto n = p.get("mask")) {
+        object_reader p(*v, r.at("pii"));
+        std::vector<std::string> kinds;
+        if (p.strs("mask", kinds, false)) {
             c.pii.email = c.pii.phone = c.pii.card = c.pii.cn_id = c.pii.order_number = false;
-            const auto kinds = read_strings(*n, "pii.mask", false);
             for (std::size_t i = 0; i < kinds.size(); ++i) {
                 pii_kind kind;
                 if (!pii_kind_from_name(kinds[i], kind))
-                    fail(json_path(json_path("pii.mask"), i),
+                    fail(json_path(p.at("mask"), i),
                          "expected one of email, phone, card, cn_id, order_number");
                 switch (kind) {
                     case pii_kind::email:
@@ -870,30 +897,27 @@ config parse_config(std::string_view json_text) {
                 }
             }
         }
-        if (auto n = p.get("order_prefix"))
-            c.pii.order_prefix = read_string(*n, "pii.order_prefix", false, 16);
-        if (auto n = p.get("order_min_digits"))
-            c.pii.order_min_digits =
-                static_cast<std::size_t>(read_int(*n, "pii.order_min_digits", 1, 20));
-        if (auto n = p.get("order_max_digits"))
-            c.pii.order_max_digits =
-                static_cast<std::size_t>(read_int(*n, "pii.order_max_digits", 1, 20));
+        p.str("order_prefix", c.pii.order_prefix, false, 16);
+        int digits = 0;
+        if (p.integer("order_min_digits", digits, 1, 20))
+            c.pii.order_min_digits = static_cast<std::size_t>(digits);
+        if (p.integer("order_max_digits", digits, 1, 20))
+            c.pii.order_max_digits = static_cast<std::size_t>(digits);
         if (c.pii.order_max_digits < c.pii.order_min_digits)
-            fail("pii.order_max_digits", "expected a value >= order_min_digits");
+            p.fail_at("order_max_digits", "expected a value >= order_min_digits");
         p.finish();
     }
     if (auto v = r.get("business_hours")) {
-        object_reader b(*v, "business_hours");
+        object_reader b(*v, r.at("business_hours"));
         c.hours.always_open = false;
-        if (auto n = b.get("timezone"))
-            c.hours.timezone = read_string(*n, "business_hours.timezone");
+        b.str("timezone", c.hours.timezone);
         if (auto n = b.get("weekly")) {
-            object_reader w(*n, "business_hours.weekly");
+            const json_path weekly = b.at("weekly");
+            object_reader w(*n, weekly);
             static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
             for (int d = 0; d < 7; ++d) {
                 const auto* day = w.get(days[d]);
                 if (!day) continue;
-                const json_path weekly = "business_hours.weekly";
                 const json_path path(weekly, days[d]);
                 if (!day->is_array())
                     fail(path, "expected an array of [\"HH:MM\", \"HH:MM\"] intervals");
@@ -911,28 +935,26 @@ config parse_config(std::string_view json_text) {
             }
             w.finish();
         } else {
-            fail("business_hours.weekly", "expected an object with days mon..sun");
+            b.fail_at("weekly", "expected an object with days mon..sun");
         }
         b.finish();
     }
-    if (auto v = r.get("retention_days"))
-        c.retention_days = read_int(*v, "retention_days", 0, 36500);
-    if (auto v = r.get("allowed_origins"))
-        c.allowed_origins = read_strings(*v, "allowed_origins", false);
-    if (auto v = r.get("identity_secret"))
-        c.identity_secret = read_string(*v, "identity_secret", true, 256);
+    r.integer("retention_days", c.retention_days, 0, 36500);
+    r.strs("allowed_origins", c.allowed_origins, false);
+    r.str("identity_secret", c.identity_secret, true, 256);
     if (auto v = r.get("tickets")) {
-        object_reader t(*v, "tickets");
-        if (auto n = t.get("sla_minutes"))
-            c.ticket_sla_minutes = read_int(*n, "tickets.sla_minutes", 1, 60 * 24 * 30);
+        object_reader t(*v, r.at("tickets"));
+        t.integer("sla_minutes", c.ticket_sla_minutes, 1, 60 * 24 * 30);
         t.finish();
     }
-    if (auto v = r.get("integrations")) c.integrations = read_integrations(*v, "integrations");
-    if (auto v = r.get("proactive")) c.proactive = read_proactive(*v, "proactive");
+    if (auto v = r.get("integrations"))
+        c.integrations = read_integrations(*v, r.at("integrations"));
+    if (auto v = r.get("proactive")) c.proactive = read_proactive(*v, r.at("proactive"));
     if (auto v = r.get("messages")) {
-        object_reader m(*v, "messages");
+        object_reader m(*v, r.at("messages"));
         for (const auto& [key, value] : default_messages()) {
-            if (const auto* n = m.get(key)) c.messages[key] = read_localized(*n, m.at(key));
+            localized_text text;
+            if (m.loc(key.c_str(), text)) c.messages[key] = std::move(text);
         }
         m.finish();
     }

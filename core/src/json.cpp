@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "parley/decimal.hpp"
+#include "parley/sort.hpp"
 #include "parley/utf8.hpp"
 
 namespace parley::json {
@@ -145,9 +146,13 @@ class parser {
         std::vector<std::size_t> order(keys.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
         // Equal keys: the later one first, so that the first of a run is kept.
-        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            return keys[a] != keys[b] ? keys[a] < keys[b] : a > b;
-        });
+        sort_indices(
+            order,
+            [](const void* k, std::size_t a, std::size_t b) {
+                const auto& keys = *static_cast<const std::vector<std::string>*>(k);
+                return keys[a] != keys[b] ? keys[a] < keys[b] : a > b;
+            },
+            &keys);
         for (const std::size_t i : order) {
             if (!v.keys_.empty() && v.keys_.back() == keys[i]) continue;
             v.keys_.push_back(std::move(keys[i]));

@@ -7,6 +7,7 @@
 
 #include "parley/json.hpp"
 #include "parley/pii.hpp"
+#include "parley/sort.hpp"
 #include "parley/text.hpp"
 
 namespace parley {
@@ -248,7 +249,7 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
                               : lexical_agg;
         ranked.push_back({c, acc.best_doc});
     }
-    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    sort_with(ranked, [](const auto& a, const auto& b) {
         return a.first.score != b.first.score ? a.first.score > b.first.score
                                               : a.first.item < b.first.item;
     });

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "parley/sort.hpp"
 #include "parley/utf8.hpp"
 
 namespace parley {
@@ -931,6 +932,16 @@ struct lexicon_index {
     std::unordered_map<char32_t, std::vector<std::uint16_t>> zh_by_first;
 };
 
+// Entry ids by descending `length[id]`, ties in id order (as the stable sort
+// they replace left them: the ids come in ascending order). A total order, so
+// sort_with() gives that one result without a std::stable_sort instantiation
+// (~3 kB of wasm code).
+void longest_first(std::vector<std::uint16_t>& ids, const std::vector<std::size_t>& length) {
+    sort_with(ids, [&](std::uint16_t a, std::uint16_t b) {
+        return length[a] != length[b] ? length[a] > length[b] : a < b;
+    });
+}
+
 const lexicon_index& lexicons() {
     // Built once on first use (thread-safe function-local static), so the
     // library has no dynamic initialization at load time.
@@ -947,18 +958,16 @@ const lexicon_index& lexicons() {
             }
             x.en_by_first[x.en_words[k].front()].push_back(k);
         }
-        for (auto& [first, ids] : x.en_by_first)
-            std::stable_sort(ids.begin(), ids.end(), [&](auto a, auto b) {
-                return x.en_words[a].size() > x.en_words[b].size();
-            });
+        std::vector<std::size_t> length(std::size(en_lexicon));
+        for (std::size_t k = 0; k < length.size(); ++k) length[k] = x.en_words[k].size();
+        for (auto& [first, ids] : x.en_by_first) longest_first(ids, length);
         for (std::uint16_t k = 0; k < std::size(zh_lexicon); ++k) {
             std::size_t i = 0;
             x.zh_by_first[utf8::next(zh_lexicon[k].text, i)].push_back(k);
         }
-        for (auto& [first, ids] : x.zh_by_first)
-            std::stable_sort(ids.begin(), ids.end(), [](auto a, auto b) {
-                return zh_lexicon[a].text.size() > zh_lexicon[b].text.size();
-            });
+        length.assign(std::size(zh_lexicon), 0);
+        for (std::size_t k = 0; k < length.size(); ++k) length[k] = zh_lexicon[k].text.size();
+        for (auto& [first, ids] : x.zh_by_first) longest_first(ids, length);
         return x;
     }();
     return idx;
@@ -1149,8 +1158,7 @@ sentiment_result analyze_sentiment(std::string_view text, double raw_upper_ratio
     std::vector<std::size_t> contrasts;
     match_en(text, idx, hits, contrasts);
     match_zh(text, idx, hits, contrasts);
-    std::sort(hits.begin(), hits.end(),
-              [](const hit& a, const hit& b) { return a.cue_begin < b.cue_begin; });
+    sort_with(hits, [](const hit& a, const hit& b) { return a.cue_begin < b.cue_begin; });
     const std::size_t pivot =
         contrasts.empty() ? 0 : *std::max_element(contrasts.begin(), contrasts.end());
 
