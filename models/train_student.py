@@ -172,17 +172,24 @@ def main():
         if label and label not in ("neg", "other"):
             by_label.setdefault(label, []).append(i)
     # Validation: the calibration's in-scope questions, and with --holdout
-    # some more sentences of every intent, leave training altogether; they are
-    # ranked against their config's remaining sentences.
+    # some more sentences of every intent and that share of the ATEC pairs,
+    # leave training altogether; they are ranked against their config's
+    # remaining sentences (the pairs against each other).
+    held_pairs = []  # --holdout: paraphrase groups kept out whole (the Chinese validation)
     if args.holdout > 0:
         for label in sorted(by_label):
             members = by_label[label]
-            if records[members[0]]["source"] in PARAPHRASE_SOURCES or len(members) < 4:
+            if records[members[0]]["source"] in PARAPHRASE_SOURCES:
+                if len(members) == 2 and fnv1a(label) % 1000 < args.holdout * 1000:
+                    held_pairs.append(members)
+                    del by_label[label]
+                continue
+            if len(members) < 4:
                 continue
             count = max(1, round(len(members) * args.holdout))
             validation += members[:count]
             by_label[label] = members[count:]
-        excluded = set(validation)
+        excluded = set(validation) | {i for pair in held_pairs for i in pair}
         train = [i for i in train if i not in excluded]
     validation = [i for i in validation if records[i]["label"] in by_label]
     intent_groups, paraphrase_groups = {}, []
@@ -275,6 +282,13 @@ def main():
                     right = sum(records[index[b]]["label"] == records[i]["label"]
                                 for b, i in zip(best, queries))
                     result[name] = round(right / len(queries), 4)
+            if held_pairs:
+                # Like LCQMC / ATEC_CCKS: each pair's first sentence finds its
+                # partner among the second sentences of every held-out pair.
+                q = embed([a for a, _ in held_pairs])
+                d = embed([b for _, b in held_pairs])
+                best = (q @ d.T).argmax(1).tolist()
+                result["atec_pairs"] = round(sum(b == k for k, b in enumerate(best)) / len(best), 4)
         model.train()
         return result
 
