@@ -235,6 +235,8 @@ int main(int argc, char** argv) {
         sp.indexed.faqs.clear();
         std::vector<std::pair<std::string, std::string>> queries;  // text, expected id ("" = OOS)
         for (const auto& f : full.faqs) {
+            // models/train_student.py (calibration_held_out) keeps exactly these
+            // questions out of the student's training: change both together.
             const bool oos = fnv1a(f.id) % 5 == 0;  // 20% of FAQs held out entirely
             faq kept = f;
             kept.questions.clear();

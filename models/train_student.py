@@ -122,8 +122,9 @@ def main():
     parser.add_argument("--intent-share", type=float, default=0.75,
                         help="share of each step's pairs drawn from one intent config")
     parser.add_argument("--holdout", type=float, default=0.0,
-                        help="validation runs: this share of each intent's sentences is kept out of "
-                             "training, and the run reports nearest-question top-1 on them")
+                        help="validation runs: this share of each intent's sentences and of the "
+                             "ATEC pairs is kept out of training; the run reports nearest-question "
+                             "top-1 on them (pair retrieval for ATEC)")
     parser.add_argument("--device", default="cpu", help="torch device (the shipped run: cpu)")
     parser.add_argument("--all-calibration-questions", action="store_true",
                         help="also train on the questions bench/calibrate holds out (its "
