@@ -436,31 +436,52 @@ class sqlite_store final : public store {
         std::lock_guard lock(mu_);
         transaction tx(*this);
         turn_result out;
-        out.shopper = append_locked(shopper);
-        if (out.shopper.duplicate) return out;
-        for (const auto& m : replies) out.replies.push_back(append_locked(m).message);
-        if (dialog) {
-            query q(*this,
-                    "UPDATE conversations SET dialog_state = ?, intent = ?, sentiment = ?, "
-                    "updated_at = ? WHERE id = ?");
-            q.bind(dialog->state, dialog->intent, dialog->sentiment, shopper.now,
-                   shopper.conversation_id);
-            q.run();
+        if (auto dup = find_duplicate_locked(shopper)) {
+            out.shopper = {std::move(*dup), true};
+            return out;
         }
+        // One UPDATE of the conversation row for the whole turn (it carries
+        // the dialog state, so each rewrite costs): the turn's seqs are the
+        // last 1 + replies.size() values of last_seq.
+        const auto count = static_cast<std::int64_t>(1 + replies.size());
+        std::int64_t last = 0;
+        {
+            query bump(*this, dialog ? "UPDATE conversations SET last_seq = last_seq + ?, "
+                                       "updated_at = ?, dialog_state = ?, intent = ?, "
+                                       "sentiment = ? WHERE id = ? RETURNING last_seq"
+                                     : "UPDATE conversations SET last_seq = last_seq + ?, "
+                                       "updated_at = ? WHERE id = ? RETURNING last_seq");
+            if (dialog)
+                bump.bind(count, shopper.now, dialog->state, dialog->intent, dialog->sentiment,
+                          shopper.conversation_id);
+            else
+                bump.bind(count, shopper.now, shopper.conversation_id);
+            if (!bump.step())
+                throw store_error("append_turn: no conversation " + shopper.conversation_id);
+            last = bump.i64(0);
+        }
+        std::int64_t seq = last - count + 1;
+        out.shopper = {insert_message_locked(shopper, seq++), false};
+        for (const auto& m : replies) out.replies.push_back(insert_message_locked(m, seq++));
         tx.commit();
         return out;
     }
 
   private:
+    // The stored message with this client_id, if the client sent it before.
+    std::optional<message_record> find_duplicate_locked(const new_message& m) {
+        if (m.client_id.empty()) return std::nullopt;
+        query dup(*this, std::string("SELECT ") + message_columns +
+                             " FROM messages WHERE conversation_id = ? AND client_id = ?");
+        dup.bind(m.conversation_id, m.client_id);
+        if (dup.step()) return read_message(dup);
+        return std::nullopt;
+    }
+
     // One append inside the caller's lock and transaction.
     append_result append_locked(const new_message& m) {
-        if (!m.client_id.empty()) {
-            query dup(*this, std::string("SELECT ") + message_columns +
-                                 " FROM messages WHERE conversation_id = ? AND client_id = ?");
-            dup.bind(m.conversation_id, m.client_id);
-            if (dup.step()) return {read_message(dup), true};
-        }
-        message_record r;
+        if (auto dup = find_duplicate_locked(m)) return {std::move(*dup), true};
+        std::int64_t seq = 0;
         {
             query bump(*this,
                        "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
@@ -468,8 +489,14 @@ class sqlite_store final : public store {
             bump.bind(m.now, m.conversation_id);
             if (!bump.step())
                 throw store_error("append_message: no conversation " + m.conversation_id);
-            r.seq = bump.i64(0);
+            seq = bump.i64(0);
         }
+        return {insert_message_locked(m, seq), false};
+    }
+
+    message_record insert_message_locked(const new_message& m, std::int64_t seq) {
+        message_record r;
+        r.seq = seq;
         r.conversation_id = m.conversation_id;
         r.client_id = m.client_id;
         r.author = m.author;
@@ -483,7 +510,7 @@ class sqlite_store final : public store {
         ins.bind(r.conversation_id, r.seq, r.client_id, author_name(r.author), r.agent_id, r.text,
                  r.payload, r.created_at);
         ins.run();
-        return {std::move(r), false};
+        return r;
     }
 
   public:
@@ -1001,15 +1028,25 @@ class sqlite_store final : public store {
     }
 
     // The checkpointer's own connection copies committed WAL frames into the
-    // database every 50 ms (a few hundred pages at most, so each pass is
-    // short) without waiting for the writer (PASSIVE). Under steady writes
-    // such a checkpoint never quite catches up, and SQLite only rewinds the
-    // WAL after one that did (without that the WAL grew by ~20 KB per bot turn
-    // and lookups slowed until the server fell behind). So past rewind_frames
-    // the writer itself finishes the job after its next commit: only the
-    // frames of the last few milliseconds are left to copy and no lock is
-    // waited for (2-6 ms once a second at 1,000 turns/s; a RESTART checkpoint
-    // from this thread instead stalled the writer in SQLite's busy handler).
+    // database every 50 ms without waiting for the writer (PASSIVE). Under
+    // steady writes such a pass never quite completes (new frames arrive while
+    // it copies), and SQLite only rewinds the WAL after one that did: without
+    // a rewind the WAL grew by ~20 KB per bot turn and lookups slowed until the
+    // server fell behind. So each pass ends with a second PASSIVE checkpoint
+    // under the store's mutex: the writer is paused, only the frames committed
+    // during the first pass are left to copy, the checkpoint completes and the
+    // next commit starts the WAL over (which stays at ~50 ms of writes). That
+    // pause is mostly its two fsyncs (WAL before, database after: what keeps a
+    // power cut from corrupting the file), ~4 ms at 1,500 turns/s. The earlier
+    // design let the WAL reach 16 MiB and had the writer finish the job after
+    // a commit: rarer but longer stalls, bot p99 17 / 23 ms at 1,000 / 1,500
+    // turns/s against 3.9 / 9.4 now (BENCHMARKS.md). A RESTART checkpoint from
+    // this thread stalled the writer in SQLite's busy handler instead.
+    //
+    // A writer that commits in a tight loop (a bulk import, the tests) leaves
+    // no gap for that lock. So past rewind_frames the writer finishes the job
+    // itself after its next commit (finish_checkpoint), as the earlier design
+    // always did.
     void run_checkpoints(const std::string& path) {
         constexpr int rewind_frames = 4096;  // 16 MiB of 4 KiB pages
         sqlite3* cdb = nullptr;
@@ -1031,9 +1068,29 @@ class sqlite_store final : public store {
         while (cdb && !checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50),
                                                [this] { return stopping_; })) {
             lock.unlock();
+            // Catch up outside the lock until a pass is short, so that little
+            // is left for the part that pauses the writer.
             int frames = 0;
-            sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, nullptr);
-            if (frames > rewind_frames) rewind_wanted_ = true;
+            for (int pass = 0; pass < 3; ++pass) {
+                const auto started = std::chrono::steady_clock::now();
+                sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                          nullptr);
+                if (frames > rewind_frames) rewind_wanted_ = true;
+                if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1))
+                    break;
+            }
+            // Between two store calls, not behind a queue of them: blocking
+            // here would stop these passes (and the WAL's bound) whenever the
+            // writer is busy.
+            for (int attempt = 0; frames > 0 && attempt < 10; ++attempt) {
+                std::unique_lock writer_paused(mu_, std::try_to_lock);
+                if (writer_paused.owns_lock()) {
+                    sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                              nullptr);
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            }
             lock.lock();
         }
         sqlite3_close_v2(cdb);
