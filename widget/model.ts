@@ -50,7 +50,10 @@ interface Ort {
   InferenceSession: { create(model: Uint8Array, options: object): Promise<OrtSession> };
 }
 interface Gpu {
-  requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null>;
+  requestAdapter(): Promise<{
+    isFallbackAdapter?: boolean;
+    info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
+  } | null>;
 }
 
 /** Cache Storage name: bump the version to drop everything stored by older widgets. */
@@ -187,7 +190,8 @@ export class StudentModel {
   }
 
   /** Fetches the files (Cache Storage first), loads the encoder module and, with a WebGPU adapter, an ORT session. */
-  static async load(urls: ModelUrls): Promise<StudentModel> {
+  /** `webgpuFallback`: use WebGPU on a fallback (CPU) adapter too (Settings.webgpu). */
+  static async load(urls: ModelUrls, webgpuFallback = false): Promise<StudentModel> {
     const t0 = now();
     const cache = await openCache();
     const gpu = (navigator as unknown as { gpu?: Gpu }).gpu;
@@ -204,6 +208,10 @@ export class StudentModel {
       if (!urls.ort) throw new NoWebGpu("ONNX Runtime Web is not in this build");
       const adapter = await gpu.requestAdapter();
       if (!adapter) throw new NoWebGpu("no WebGPU adapter");
+      // A fallback adapter runs WebGPU on the CPU (SwiftShader: 426 ms a message
+      // against 2.8 ms on the encoder module's kernels): not worth it.
+      if ((adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter) && !webgpuFallback)
+        throw new NoWebGpu("fallback (CPU) WebGPU adapter: the encoder module is faster");
       return [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(" ");
     })();
     adapterP.catch(() => {});

@@ -18,6 +18,13 @@ export interface Settings {
    * opened and nothing is stored. `Parley.preview(config)` does the same later.
    */
   preview?: { config: unknown };
+  /**
+   * "fallback": run the model on WebGPU even when the adapter is a fallback
+   * (CPU) one such as SwiftShader, which is ~150x slower than the encoder
+   * module; for diagnostics and the WebGPU tests. Default: such an adapter is
+   * skipped.
+   */
+  webgpu?: string;
 }
 
 export interface Api {
@@ -125,6 +132,8 @@ export type ToWorker =
       /** The model's files; absent: stay on BM25 (`modelOff` says why). */
       model?: ModelUrls;
       modelOff?: ModelOff;
+      /** Settings.webgpu === "fallback". */
+      webgpuFallback?: true;
     }
   | { type: "respond"; id: number; session: string; locale: string; text: string }
   | { type: "greet"; id: number; session: string; locale: string }

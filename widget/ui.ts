@@ -688,6 +688,7 @@ function main(boot: Boot): void {
       const urls = { ...__PARLEY_MODEL__! };
       for (const k of Object.keys(urls) as (keyof ModelUrls)[]) urls[k] = urls[k] && `${server}/${urls[k]}`;
       init.model = urls;
+      if (boot.settings.webgpu === "fallback") init.webgpuFallback = true;
     }
     worker.postMessage(init);
     setTimeout(() => worker === me && wstate === "loading" && workerDone("failed"), 15000); // never came up

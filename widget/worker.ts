@@ -44,6 +44,7 @@ let chain: Promise<void> = Promise.resolve();
 
 // ---- the student model -------------------------------------------------------
 let modelUrls: ModelUrls | null = null;
+let webgpuFallback = false;
 let model: StudentModel | null = null;
 let wanted: "message" | "idle" | null = null;
 const info: ModelInfo = { status: "idle", embedded: 0 };
@@ -72,7 +73,7 @@ async function loadModel(trigger: "message" | "idle"): Promise<void> {
   report();
   try {
     const { StudentModel: Model } = await import("./model");
-    const m = await Model.load(modelUrls!);
+    const m = await Model.load(modelUrls!, webgpuFallback);
     info.backend = m.backend;
     if (m.report.webgpu) info.webgpu = m.report.webgpu;
     if (m.report.adapter) info.adapter = m.report.adapter;
@@ -197,7 +198,10 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
   if (off) {
     info.status = "off";
     info.off = off;
-  } else modelUrls = m.model!;
+  } else {
+    modelUrls = m.model!;
+    webgpuFallback = !!m.webgpuFallback;
+  }
   report();
   let config: string;
   try {

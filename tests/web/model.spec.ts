@@ -316,7 +316,25 @@ test.describe("on a WebGPU device", () => {
     });
     test.info().annotations.push({ type: "browser", description: browser.version() });
     try {
-      await webgpuChecks(await browser.newPage(), tap);
+      // SwiftShader is a fallback (CPU) adapter: by default the widget skips it for the
+      // encoder module (~150x faster there), and never fetches ONNX Runtime Web.
+      const plain = await browser.newPage();
+      await recordModelEvents(plain);
+      await holdIdle(plain);
+      await open(plain, tap.url);
+      await ask(plain, "How long does shipping take?");
+      const skipped = await waitModel(plain, ["ready", "failed"], 120_000);
+      test.info().annotations.push({ type: "model load (fallback adapter, default)", description: JSON.stringify(skipped) });
+      expect(skipped, JSON.stringify(skipped)).toMatchObject({ status: "ready", backend: "wasm" });
+      expect(skipped.webgpu).toContain("fallback");
+      expect(modelRequests(tap).filter((p) => /^\/ort-/.test(p))).toEqual([]);
+      await plain.context().close();
+      // data-webgpu="fallback" (here window.ParleySettings) runs it on that adapter anyway.
+      const page = await browser.newPage();
+      await page.addInitScript(() => {
+        (window as unknown as { ParleySettings: object }).ParleySettings = { webgpu: "fallback" };
+      });
+      await webgpuChecks(page, tap);
     } finally {
       await browser.close();
     }
