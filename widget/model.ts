@@ -189,8 +189,10 @@ export class StudentModel {
     this.calibration = encoder.calibration();
   }
 
-  /** Fetches the files (Cache Storage first), loads the encoder module and, with a WebGPU adapter, an ORT session. */
-  /** `webgpuFallback`: use WebGPU on a fallback (CPU) adapter too (Settings.webgpu). */
+  /**
+   * Fetches the files (Cache Storage first), loads the encoder module and, with a WebGPU adapter, an ORT session.
+   * `webgpuFallback`: use WebGPU on a fallback (CPU) adapter too (Settings.webgpu).
+   */
   static async load(urls: ModelUrls, webgpuFallback = false): Promise<StudentModel> {
     const t0 = now();
     const cache = await openCache();
