@@ -21,8 +21,8 @@ if [ -f "$out/CMakeCache.txt" ] && ! grep -q "^CMAKE_GENERATOR:INTERNAL=Ninja" "
 fi
 emcmake cmake -S "$root" -B "$out" "${generator[@]}" -DCMAKE_BUILD_TYPE=MinSizeRel \
   -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_BENCH=OFF >/dev/null
-cmake --build "$out" --target parley_wasm parley_encoder_wasm -j "${PARLEY_JOBS:-$(nproc)}"
-for f in parley-core.mjs parley-core.wasm parley-encoder.mjs parley-encoder.wasm; do
+cmake --build "$out" --target parley_wasm parley_wasm_worker parley_encoder_wasm -j "${PARLEY_JOBS:-$(nproc)}"
+for f in parley-core.mjs parley-core.wasm parley-core-worker.mjs parley-core-worker.wasm parley-encoder.mjs parley-encoder.wasm; do
   test -s "$out/wasm/$f" || { echo "build-wasm.sh: $out/wasm/$f is missing" >&2; exit 1; }
 done
 echo "build-wasm.sh: $out/wasm/parley-core.mjs"

@@ -44,7 +44,7 @@ const parts = [
   ["core_wasm", pick(/^parley-core-[A-Za-z0-9]+\.wasm$/, "core wasm")],
 ];
 // Anything else the widget build wrote (chunks, styles) is listed too.
-const others = files.filter((f) => /^(widget|parley-core)/.test(f) && !parts.some(([, n]) => n === f));
+const others = files.filter((f) => /^(widget|parley-core)/.test(f) && !f.endsWith(".gz") && !parts.some(([, n]) => n === f));
 for (const f of others) parts.push([`other:${f}`, f]);
 
 const server = await startServer();
@@ -82,7 +82,16 @@ console.log(
   `first answer (loader+ui+worker+core glue+wasm+shop config): raw ${total.raw} B, gzip ${(total.gzip / KB).toFixed(1)} KiB, brotli ${(total.brotli / KB).toFixed(1)} KiB, ` +
     `as served: ${(total.served / KB).toFixed(1)} KiB (gzip-only client), ${(total.served_browser / KB).toFixed(1)} KiB (Chromium)`,
 );
-console.log(`targets: loader ≤ 3 KB gzip: ${loader.gzip} B ${loader.gzip <= 3 * 1000 ? "MET" : "NOT MET"}; first answer ≤ 120 KB gzip: ${(total.gzip / 1000).toFixed(1)} kB ${total.gzip <= 120 * 1000 ? "MET" : "NOT MET"} (Chatwoot ~170 KB, Crisp ~130 KB)`);
+// The targets count gzip bytes as `parley serve` sends them to a client that accepts gzip
+// only (its precompressed zopfli files, else zlib -9); gzip -9 of the same files is printed
+// beside them for comparison.
+const gzipOnly = firstAnswer.every((r) => r.served_encoding === "gzip");
+if (!gzipOnly) throw new Error(`a first-answer part was not sent gzipped: ${JSON.stringify(firstAnswer.map((r) => [r.name, r.served_encoding]))}`);
+console.log(
+  `targets: loader ≤ 3 KB gzip: ${loader.served} B ${loader.served <= 3 * 1000 ? "MET" : "NOT MET"}; ` +
+    `first answer ≤ 120 KB gzip: ${(total.served / 1000).toFixed(1)} kB as served (gzip -9: ${(total.gzip / 1000).toFixed(1)} kB) ` +
+    `${total.served <= 120 * 1000 ? "MET" : "NOT MET"} (Chatwoot ~170 KB, Crisp ~130 KB)`,
+);
 emit({
   bench: "web_first_answer_bytes",
   raw: total.raw,
@@ -93,6 +102,7 @@ emit({
   loader_gzip: loader.gzip,
   loader_target_gzip: 3000,
   first_answer_target_gzip: 120000,
-  loader_met: loader.gzip <= 3000,
-  first_answer_met: total.gzip <= 120000,
+  loader_served_gzip: loader.served,
+  loader_met: loader.served <= 3000,
+  first_answer_met: total.served <= 120000,
 });

@@ -3,13 +3,16 @@
 #include <brotli/encode.h>
 
 #include <zlib.h>
+#include <zopfli/zopfli.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 
@@ -136,7 +139,10 @@ std::string read_whole(const fs::path& p) {
     return data;
 }
 
-static_file make_file(std::string url, std::string body) {
+// `precompressed`: the `name.gz` found beside the file, if any. Used when it
+// inflates to exactly `body` (a stale one from an older build would not).
+static_file make_file(std::string url, std::string body,
+                      const std::optional<std::string>& precompressed = std::nullopt) {
     static_file f;
     f.path = std::move(url);
     f.body = std::move(body);
@@ -145,7 +151,8 @@ static_file make_file(std::string url, std::string body) {
     f.etag = "\"" + hash + "\"";
     f.gzip_etag = "\"" + hash + "-gz\"";
     if (!already_compressed(extension_of(f.path)) && f.body.size() >= 64) {
-        std::string z = gzip_compress(f.body);
+        std::string z = precompressed && gunzip(*precompressed) == f.body ? *precompressed
+                                                                          : gzip_compress(f.body);
         if (z.size() * 10 < f.body.size() * 9) f.gzip = std::move(z);
         std::string b = brotli_compress(f.body);
         if (b.size() * 10 < f.body.size() * 9) f.brotli = std::move(b);
@@ -166,10 +173,21 @@ struct loader {
         if (stack.size() > 32) return;
         stack.push_back(dir);
         std::vector<fs::directory_entry> entries;
-        for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e);
+        std::set<std::string> names;
+        for (const auto& e : fs::directory_iterator(dir)) {
+            entries.push_back(e);
+            names.insert(e.path().filename().string());
+        }
+        // `name.gz` beside `name`: the build's precompressed (zopfli) gzip of
+        // it, not a file of its own. A .gz alone (the model files) is served.
+        auto sibling_of = [&](const std::string& name) {
+            return name.size() > 3 && name.ends_with(".gz") &&
+                   names.count(name.substr(0, name.size() - 3)) != 0;
+        };
         for (const auto& entry : entries) {
             const std::string name = entry.path().filename().string();
             if (name.empty() || name[0] == '.') continue;  // dotfiles: .env, .git, editor swap
+            if (sibling_of(name)) continue;
             const std::string url = prefix + "/" + name;
             fs::path target = entry.path();
             std::error_code ec;
@@ -188,7 +206,16 @@ struct loader {
                 if (ec || std::find(stack.begin(), stack.end(), canon) != stack.end()) continue;
                 walk(canon, url);
             } else if (fs::is_regular_file(st)) {
-                files.emplace(url, make_file(url, read_whole(target)));
+                std::optional<std::string> gz;
+                if (names.count(name + ".gz") != 0) {
+                    const fs::path gz_path = entry.path().string() + ".gz";
+                    std::error_code gz_ec;
+                    // The same rules as for any file: no links out of the root.
+                    const fs::path gz_target = fs::canonical(gz_path, gz_ec);
+                    if (!gz_ec && within(root, gz_target) && fs::is_regular_file(gz_target, gz_ec))
+                        gz = read_whole(gz_target);
+                }
+                files.emplace(url, make_file(url, read_whole(target), gz));
             }
         }
         stack.pop_back();
@@ -283,6 +310,41 @@ std::string gzip_compress(std::string_view data, int level) {
     out.resize(zs.total_out);
     deflateEnd(&zs);
     if (rc != Z_STREAM_END) throw std::runtime_error("gzip: deflate failed");
+    return out;
+}
+
+std::string zopfli_gzip(std::string_view data, int iterations) {
+    ZopfliOptions options;
+    ZopfliInitOptions(&options);
+    options.numiterations = iterations;
+    unsigned char* out = nullptr;
+    std::size_t size = 0;
+    ZopfliCompress(&options, ZOPFLI_FORMAT_GZIP,
+                   reinterpret_cast<const unsigned char*>(data.data()), data.size(), &out, &size);
+    if (!out && !data.empty()) throw std::runtime_error("zopfli: compression failed");
+    std::string result(reinterpret_cast<const char*>(out), size);
+    std::free(out);  // zopfli allocates with malloc
+    return result;
+}
+
+std::optional<std::string> gunzip(std::string_view gz) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) return std::nullopt;  // gzip only
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+    zs.avail_in = static_cast<uInt>(std::min<std::size_t>(gz.size(), UINT_MAX));
+    std::string out;
+    char buf[16384];
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef*>(buf);
+        zs.avail_out = sizeof buf;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(buf, sizeof buf - zs.avail_out);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // truncated input
+    }
+    const bool whole = rc == Z_STREAM_END && zs.avail_in == 0 && gz.size() <= UINT_MAX;
+    inflateEnd(&zs);
+    if (!whole) return std::nullopt;
     return out;
 }
 

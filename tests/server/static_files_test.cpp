@@ -33,25 +33,6 @@ struct temp_dir {
     }
 };
 
-std::string gunzip(const std::string& z) {
-    z_stream zs{};
-    REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);  // gzip only
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(z.data()));
-    zs.avail_in = static_cast<uInt>(z.size());
-    std::string out;
-    char buf[4096];
-    int rc;
-    do {
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - zs.avail_out);
-    } while (rc == Z_OK);
-    inflateEnd(&zs);
-    CHECK(rc == Z_STREAM_END);
-    return out;
-}
-
 std::string repetitive_html() {
     std::string s = "<!doctype html><title>Shop</title>";
     for (int i = 0; i < 200; ++i)
@@ -115,8 +96,23 @@ TEST_CASE("gzip round-trips through zlib inflate") {
     CHECK(static_cast<unsigned char>(z[1]) == 0x8b);
     CHECK(z.size() < text.size() / 4);
     CHECK(gunzip(z) == text);
-    CHECK(gunzip(gzip_compress("")).empty());
+    CHECK(gunzip(gzip_compress("")) == "");
     CHECK(gzip_compress(text) == z);  // reproducible (mtime 0)
+}
+
+TEST_CASE("zopfli gzip inflates to the input and beats zlib") {
+    const std::string text = repetitive_html();
+    const std::string z = zopfli_gzip(text);
+    CHECK(gunzip(z) == text);
+    CHECK(z.size() < gzip_compress(text).size());
+    CHECK(gunzip(zopfli_gzip("")) == "");
+}
+
+TEST_CASE("gunzip refuses what is not one whole gzip member") {
+    const std::string z = gzip_compress(repetitive_html());
+    CHECK_FALSE(gunzip("not gzip"));
+    CHECK_FALSE(gunzip(z.substr(0, z.size() / 2)));  // truncated
+    CHECK_FALSE(gunzip(z + "trailing"));
 }
 
 TEST_CASE("If-None-Match evaluation") {
@@ -284,4 +280,24 @@ TEST_CASE("reload swaps snapshots while readers keep theirs") {
     CHECK_THROWS_AS(static_files(dir.path / "nope"), std::runtime_error);
     static_files empty;
     CHECK_FALSE(empty.find("/"));
+}
+
+TEST_CASE("a name.gz beside a file is its gzip variant when it inflates to it") {
+    temp_dir dir;
+    const std::string html = repetitive_html();
+    const std::string js = "console.log('app');" + std::string(2000, ' ') + "//end";
+    const std::string zopfli = zopfli_gzip(html);
+    dir.write("index.html", html);
+    dir.write("index.html.gz", zopfli);
+    dir.write("app-K5ZQ2M7A.js", js);
+    dir.write("app-K5ZQ2M7A.js.gz", gzip_compress("an older build"));  // stale: ignored
+    dir.write("model-K5ZQ2M7A.onnx.gz", gzip_compress("weights"));     // no sibling: a file
+    static_files files(dir.path);
+    CHECK(files.paths() ==
+          std::vector<std::string>{"/app-K5ZQ2M7A.js", "/index.html", "/model-K5ZQ2M7A.onnx.gz"});
+    CHECK(files.find("/index.html")->gzip == zopfli);
+    CHECK_FALSE(files.find("/index.html.gz"));
+    const auto app = files.find("/app-K5ZQ2M7A.js");
+    CHECK(gunzip(app->gzip) == js);
+    CHECK(app->gzip == gzip_compress(js));
 }
