@@ -922,6 +922,9 @@ function main(boot: Boot): void {
     const m = st.msgs.find((x) => x.cid === cid);
     if (m && !m.id && typeof f["id"] === "number") {
       m.id = f["id"];
+      // What the server stored (PII-masked): this tab gets no echo of its own message.
+      if (typeof f["text"] === "string") m.text = f["text"];
+      if (typeof f["ts"] === "number") m.ts = f["ts"];
       const el = els.get(m);
       if (el) {
         el.dataset["id"] = String(m.id);

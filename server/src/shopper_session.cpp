@@ -282,9 +282,23 @@ void shopper_session::send_missing(std::int64_t up_to) {
     }
 }
 
+void shopper_session::send_ack(const message_record& m) {
+    // The stored (PII-masked) text and time ride along: the sender's copy
+    // becomes what was stored, without the echo a second frame would be.
+    send(json{{"type", "ack"},
+              {"client_id", m.client_id},
+              {"id", m.seq},
+              {"text", m.text},
+              {"ts", m.created_at}});
+    if (m.seq > last_sent_) acked_own_.insert(m.seq);
+}
+
 void shopper_session::send_message(const message_record& m) {
     if (m.seq <= last_sent_) return;
     last_sent_ = m.seq;
+    // Messages go out in seq order: an own seq below this one will not come.
+    while (!acked_own_.empty() && *acked_own_.begin() < m.seq) acked_own_.erase(acked_own_.begin());
+    if (acked_own_.erase(m.seq) != 0) return;   // the ack said it all
     if (m.author == author_kind::note) return;  // internal notes never reach shoppers
     send(shopper_message_json(
         m, m.author == author_kind::agent ? hub_->agent_name(m.agent_id) : std::string()));
@@ -332,7 +346,7 @@ void shopper_session::handle_message(const json& f) {
         return;
     }
     const auto stored = db.append_message(m);
-    send(json{{"type", "ack"}, {"client_id", client_id}, {"id", stored.message.seq}});
+    send_ack(stored.message);
     if (stored.duplicate) return;  // a retry: stored once, answered once
     count_message(author_kind::shopper);
     if (c->status != conversation_status::closed) {
@@ -366,8 +380,7 @@ std::optional<std::vector<message_record>> shopper_session::commit_turn(
     std::vector<message_record> stored;
     if (shopper) {
         auto turn = db.append_turn(*shopper, replies, dialog);
-        send(json{
-            {"type", "ack"}, {"client_id", shopper->client_id}, {"id", turn.shopper.message.seq}});
+        send_ack(turn.shopper.message);
         if (turn.shopper.duplicate) return std::nullopt;  // a retry: stored once, answered once
         count_message(author_kind::shopper);
         hub_->publish_message(turn.shopper.message, conversation_status::bot);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "hub.hpp"
@@ -95,6 +96,11 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     bool turn_pending_ = false;
     std::string conversation_id_;
     std::int64_t last_sent_ = 0;  // newest message id this socket has sent
+    // The shopper's own messages this socket acknowledged: the ack carried
+    // the stored text, so their echo goes to the conversation's other sockets
+    // only (one frame less per message on this one).
+    std::set<std::int64_t> acked_own_;
+    void send_ack(const message_record& m);
 };
 
 }  // namespace parley::server

@@ -306,6 +306,36 @@ TEST_CASE("serve: reconnect resumes with no lost and no duplicated messages") {
     CHECK(copies == 1);
 }
 
+TEST_CASE("serve: the ack carries the stored text; only the other tabs get the echo") {
+    deployment d;
+    const auto port = d.port();
+    ws_client tab1(port, "/ws/shopper", origin(port));
+    const json w = hello(tab1);
+    next_message(tab1, "bot");  // greeting
+    ws_client tab2(port, "/ws/shopper", origin(port));
+    hello(tab2, w["token"], 0);
+    next_message(tab2, "bot");  // the greeting, replayed
+    // The demo config masks emails: the ack says what was stored.
+    const json ack = say(tab1, "e1", "my email is anna@example.com, where is my order?");
+    CHECK(ack["text"].get<std::string>().find("anna@example.com") == std::string::npos);
+    CHECK(ack["ts"].is_number());
+    const json echo = next_message(tab2, "shopper");
+    CHECK(echo["id"] == ack["id"]);
+    CHECK(echo["client_id"] == "e1");
+    CHECK(echo["text"] == ack["text"]);
+    // The sender gets the bot's reply and nothing for its own message.
+    bool own_echo = false;
+    const json reply = tab1.wait_for([&](const json& j) {
+        if (j["type"] == "message" && j["author"] == "shopper") own_echo = true;
+        return j["type"] == "message" && j["author"] == "bot";
+    });
+    CHECK_FALSE(own_echo);
+    CHECK(reply["id"] == ack["id"].get<std::int64_t>() + 1);
+    CHECK(next_message(tab2, "bot")["id"] == reply["id"]);
+    for (const auto& f : tab1.drain(300))
+        CHECK_FALSE((f["type"] == "message" && f["author"] == "shopper"));
+}
+
 TEST_CASE("serve: kill -9 mid-conversation loses nothing acknowledged") {
     deployment d;
     std::string token, conversation;
@@ -516,10 +546,9 @@ TEST_CASE("serve: hostile input gets error frames and the server stays up") {
                 true);
     CHECK(ws.wait_type("error")["code"] == "bad_json");
 
-    // HTML and script payloads are stored and echoed as plain text, unchanged.
+    // HTML and script payloads are stored and acknowledged as plain text, unchanged.
     const std::string html = "<img src=x onerror=alert(1)><script>alert('x')</script>";
-    say(ws, "h1", html);
-    CHECK(next_message(ws, "shopper")["text"] == html);
+    CHECK(say(ws, "h1", html)["text"] == html);
     next_message(ws, "bot");
 
     // The naughty strings: every one gets an ack or a clear error, none kills the server.
