@@ -8,6 +8,7 @@
 #include "files.hpp"
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "student_model.hpp"
 
 namespace parley {
 
@@ -35,15 +36,23 @@ void print_reply(const reply& r) {
 }  // namespace
 
 int run_chat(const std::vector<std::string>& args) {
-    std::string config_path;
+    std::string config_path, model_path, vocab_path;
     bool show_debug = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" && i + 1 < args.size())
             config_path = args[++i];
+        else if (args[i] == "--model" && i + 1 < args.size())
+            model_path = args[++i];
+        else if (args[i] == "--vocab" && i + 1 < args.size())
+            vocab_path = args[++i];
         else if (args[i] == "--debug")
             show_debug = true;
         else {
-            std::fprintf(stderr, "usage: parley chat [--config FILE] [--debug]\n");
+            std::fprintf(stderr,
+                         "usage: parley chat [--config FILE] [--model FILE.onnx [--vocab FILE]] "
+                         "[--debug]\n"
+                         "  --model  fuse the student encoder's embeddings with BM25, as parley "
+                         "serve does\n");
             return 2;
         }
     }
@@ -55,7 +64,14 @@ int run_chat(const std::vector<std::string>& args) {
         std::fprintf(stderr, "config error: %s\n", e.what());
         return 1;
     }
-    const dialog_engine engine(std::move(cfg));
+    dialog_engine engine(std::move(cfg));
+    std::shared_ptr<const sentence_encoder> student;
+    try {
+        student = server::attach_student(engine, model_path, vocab_path);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "parley chat: %s\n", e.what());
+        return 1;
+    }
     session s;
     s.lang = engine.settings().shop.locale;
     std::printf("Parley chat — %s (%zu FAQs, %zu flows). /help for commands, Ctrl-D to quit.\n",
@@ -89,7 +105,7 @@ int run_chat(const std::vector<std::string>& args) {
             continue;
         }
         // A bare number picks a quick reply, like a click in the widget.
-        const reply r = engine.respond(s, line);
+        const reply r = server::respond_embedded(engine, student.get(), s, line);
         print_reply(r);
         if (show_debug) std::printf("     %s\n", r.to_json().c_str());
     }

@@ -10,23 +10,31 @@
 #include "files.hpp"
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "student_model.hpp"
 
 namespace parley {
 
 int run_replay(const std::vector<std::string>& args) {
-    std::string config_path;
+    std::string config_path, model_path, vocab_path;
     bool one_conversation = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" && i + 1 < args.size()) {
             config_path = args[++i];
+        } else if (args[i] == "--model" && i + 1 < args.size()) {
+            model_path = args[++i];
+        } else if (args[i] == "--vocab" && i + 1 < args.size()) {
+            vocab_path = args[++i];
         } else if (args[i] == "--conversation") {
             one_conversation = true;
         } else {
             std::fputs(
-                "usage: parley replay [--config FILE] [--conversation] < lines\n"
+                "usage: parley replay [--config FILE] [--model FILE.onnx [--vocab FILE]]\n"
+                "                     [--conversation] < lines\n"
                 "  each stdin line: {\"text\": S} (other keys ignored); each stdout line:\n"
                 "  {\"reply\": <reply JSON>, \"session\": <session JSON>}. Without\n"
-                "  --conversation every line starts a fresh session (greeted first).\n",
+                "  --conversation every line starts a fresh session (greeted first).\n"
+                "  --model fuses the student encoder's embeddings with BM25, as parley\n"
+                "  serve does (vocabulary: the model path with .vocab unless --vocab).\n",
                 stderr);
             return 2;
         }
@@ -40,7 +48,14 @@ int run_replay(const std::vector<std::string>& args) {
         std::fprintf(stderr, "config error: %s\n", e.what());
         return 1;
     }
-    const dialog_engine engine(std::move(cfg));
+    dialog_engine engine(std::move(cfg));
+    std::shared_ptr<const sentence_encoder> student;
+    try {
+        student = server::attach_student(engine, model_path, vocab_path);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "parley replay: %s\n", e.what());
+        return 1;
+    }
     session s;
     engine.greet(s);
     std::string line;
@@ -55,7 +70,8 @@ int run_replay(const std::vector<std::string>& args) {
             s = session{};
             engine.greet(s);
         }
-        const reply r = engine.respond(s, j["text"].get<std::string>());
+        const reply r =
+            server::respond_embedded(engine, student.get(), s, j["text"].get<std::string>());
         std::printf("{\"reply\":%s,\"session\":%s}\n", r.to_json().c_str(),
                     nlohmann::json(s.to_json()).dump().c_str());
     }

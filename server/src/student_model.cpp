@@ -73,4 +73,21 @@ std::vector<float> embed_documents(const parley::sentence_encoder& student,
     return plan.expand(embed_texts(student, texts, threads), student.dimension());
 }
 
+std::shared_ptr<const parley::sentence_encoder> attach_student(parley::dialog_engine& engine,
+                                                               const std::string& model_path,
+                                                               const std::string& vocab_path) {
+    if (model_path.empty()) return nullptr;
+    auto student = load_student(model_path, vocab_path);
+    student->attach_documents(engine, embed_documents(*student, engine.index()));
+    return student;
+}
+
+parley::reply respond_embedded(const parley::dialog_engine& engine,
+                               const parley::sentence_encoder* student, parley::session& s,
+                               std::string_view text) {
+    if (!student) return engine.respond(s, text);
+    const auto e = student->embed(engine.analysis_text(text));
+    return engine.respond(s, text, e.embedding, e.frustration);
+}
+
 }  // namespace parley::server

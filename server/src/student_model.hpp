@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "parley/dialog.hpp"
 #include "parley/retriever.hpp"
 #include "parley/sentence_encoder.hpp"
 
@@ -28,5 +29,16 @@ std::vector<float> embed_texts(const parley::sentence_encoder& student,
 // plan's documents split over `threads` threads (0: one per core, at most 8).
 std::vector<float> embed_documents(const parley::sentence_encoder& student,
                                    const parley::retriever& index, unsigned threads = 0);
+
+// For the CLI front ends (chat, replay): the student loaded and the engine's
+// documents embedded and attached, as `parley serve` does; null without a
+// model path. Throws like load_student.
+std::shared_ptr<const parley::sentence_encoder> attach_student(parley::dialog_engine& engine,
+                                                               const std::string& model_path,
+                                                               const std::string& vocab_path);
+// engine.respond() with the message embedded by `student` when there is one.
+parley::reply respond_embedded(const parley::dialog_engine& engine,
+                               const parley::sentence_encoder* student, parley::session& s,
+                               std::string_view text);
 
 }  // namespace parley::server
