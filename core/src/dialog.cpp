@@ -36,7 +36,7 @@ std::string_view reply_kind_name(reply_kind kind) {
 
 // Keys in sorted order, as nlohmann::json (a std::map) wrote them: the
 // server, the widget and the parity test read this text.
-std::string reply::to_json() const {
+std::string reply::to_json(bool stored) const {
     json::writer w;
     w.begin_object();
     w.key("action");
@@ -44,9 +44,15 @@ std::string reply::to_json() const {
         w.begin_object();
         w.key("flow_id").string(action->flow_id);
         w.key("name").string(action->name);
-        w.key("params").begin_object();
-        for (const auto& [name, value] : action->params) w.key(name).string(value);
-        w.end_object();
+        if (stored) {
+            w.key("params").begin_array();
+            for (const auto& [name, value] : action->params) w.string(name);
+            w.end_array();
+        } else {
+            w.key("params").begin_object();
+            for (const auto& [name, value] : action->params) w.key(name).string(value);
+            w.end_object();
+        }
         w.end_object();
     } else {
         w.null();
@@ -56,7 +62,7 @@ std::string reply::to_json() const {
     w.key("item_id").string(item_id);
     w.key("kind").string(reply_kind_name(kind));
     w.key("lang").string(language_code(lang));
-    w.key("masked_text").string(masked_text);
+    if (!stored) w.key("masked_text").string(masked_text);
     w.key("pii").begin_array();
     for (const auto& e : pii) w.string(pii_name(e.kind));
     w.end_array();

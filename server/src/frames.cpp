@@ -50,6 +50,20 @@ json payload_json(const std::string& payload) {
 }
 }  // namespace
 
+std::string shopper_message_frame(const message_record& m, std::string_view agent_name) {
+    const std::string& p = m.payload;
+    const bool object = p.size() >= 2 && p.front() == '{' && p.back() == '}';
+    if (m.author != author_kind::bot || !object) return dump(shopper_message_json(m, agent_name));
+    message_record bare = m;
+    bare.payload.clear();
+    std::string frame = dump(shopper_message_json(bare, agent_name));
+    frame.pop_back();  // '}'
+    frame += ",\"reply\":";
+    frame += p;
+    frame += '}';
+    return frame;
+}
+
 json shopper_message_json(const message_record& m, std::string_view agent_name) {
     json j{{"type", "message"},
            {"id", m.seq},

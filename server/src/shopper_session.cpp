@@ -33,14 +33,7 @@ parley::session load_dialog(const conversation_record& c) {
 // The reply as stored and shown: the action's slot values are PII originals
 // (an email, an order number) and stay out of the transcript.
 std::string stored_payload(const parley::reply& r) {
-    json j = json::parse(r.to_json());
-    if (j.contains("action") && j["action"].is_object()) {
-        json names = json::array();
-        for (const auto& [k, v] : j["action"]["params"].items()) names.push_back(k);
-        j["action"]["params"] = names;
-    }
-    j.erase("masked_text");
-    return dump(j);
+    return r.to_json(true);
 }
 
 // A flow action reported by the in-page core: it must name a flow of this
@@ -300,8 +293,8 @@ void shopper_session::send_message(const message_record& m) {
     while (!acked_own_.empty() && *acked_own_.begin() < m.seq) acked_own_.erase(acked_own_.begin());
     if (acked_own_.erase(m.seq) != 0) return;   // the ack said it all
     if (m.author == author_kind::note) return;  // internal notes never reach shoppers
-    send(shopper_message_json(
-        m, m.author == author_kind::agent ? hub_->agent_name(m.agent_id) : std::string()));
+    send_shared(std::make_shared<const std::string>(shopper_message_frame(
+        m, m.author == author_kind::agent ? hub_->agent_name(m.agent_id) : std::string())));
 }
 
 void shopper_session::send_status(const conversation_record& c) {

@@ -141,6 +141,25 @@ TEST_CASE("reply JSON is well-formed and carries no PII originals outside the ac
     CHECK(r.to_json().find("4111") == std::string::npos);
 }
 
+TEST_CASE("the stored reply JSON drops masked_text and the action's slot values") {
+    session s;
+    const auto& engine = demo_engine();
+    engine.respond(s, "where is my order");
+    engine.respond(s, "1001");
+    const auto r = engine.respond(s, "me@example.com");
+    REQUIRE(r.action);
+    const auto full = nlohmann::json::parse(r.to_json());
+    auto stored = nlohmann::json::parse(r.to_json(true));
+    CHECK_FALSE(stored.contains("masked_text"));
+    CHECK(stored["action"]["params"] == nlohmann::json::array({"email", "order_number"}));
+    CHECK(r.to_json(true).find("me@example.com") == std::string::npos);
+    // Everything else is the full reply's.
+    auto expect = full;
+    expect.erase("masked_text");
+    expect["action"]["params"] = nlohmann::json::array({"email", "order_number"});
+    CHECK(stored == expect);
+}
+
 TEST_CASE("a Chinese shopper typing only an email or an order number stays in Chinese") {
     session s;
     demo_engine().respond(s, "我的订单到哪了");

@@ -57,7 +57,10 @@ struct reply {
     sentiment_result sentiment;
 
     // For the widget and the server; PII originals are not included.
-    std::string to_json() const;
+    // `stored`: the server's stored copy: no masked_text (the message itself
+    // is stored masked) and only the names of the action's slots (their values
+    // are the shopper's data, used for the call and never stored).
+    std::string to_json(bool stored = false) const;
 };
 
 struct engine_limits {
