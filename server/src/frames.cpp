@@ -50,13 +50,25 @@ json payload_json(const std::string& payload) {
 }
 }  // namespace
 
+namespace {
+// The shopper's view of a message, without the bot's reply object.
+json shopper_message_fields(const message_record& m, std::string_view agent_name) {
+    json j{{"type", "message"},
+           {"id", m.seq},
+           {"author", author_name(m.author)},
+           {"text", m.text},
+           {"ts", m.created_at}};
+    if (!m.client_id.empty()) j["client_id"] = m.client_id;
+    if (m.author == author_kind::agent && !agent_name.empty()) j["agent"] = {{"name", agent_name}};
+    return j;
+}
+}  // namespace
+
 std::string shopper_message_frame(const message_record& m, std::string_view agent_name) {
     const std::string& p = m.payload;
     const bool object = p.size() >= 2 && p.front() == '{' && p.back() == '}';
     if (m.author != author_kind::bot || !object) return dump(shopper_message_json(m, agent_name));
-    message_record bare = m;
-    bare.payload.clear();
-    std::string frame = dump(shopper_message_json(bare, agent_name));
+    std::string frame = dump(shopper_message_fields(m, agent_name));
     frame.pop_back();  // '}'
     frame += ",\"reply\":";
     frame += p;
@@ -65,13 +77,7 @@ std::string shopper_message_frame(const message_record& m, std::string_view agen
 }
 
 json shopper_message_json(const message_record& m, std::string_view agent_name) {
-    json j{{"type", "message"},
-           {"id", m.seq},
-           {"author", author_name(m.author)},
-           {"text", m.text},
-           {"ts", m.created_at}};
-    if (!m.client_id.empty()) j["client_id"] = m.client_id;
-    if (m.author == author_kind::agent && !agent_name.empty()) j["agent"] = {{"name", agent_name}};
+    json j = shopper_message_fields(m, agent_name);
     if (m.author == author_kind::bot) {
         json p = payload_json(m.payload);
         if (!p.is_null()) j["reply"] = std::move(p);
