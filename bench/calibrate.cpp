@@ -20,6 +20,8 @@
 // vector_calib are fitted on the same split, the top item's cosine joining
 // the features. The last line is then the JSON object that
 // models/set_calibration.py stores in the model file (`parley.calibration`).
+// --margin-scale S fixes the fused margins' scale instead of matching BM25's
+// "Did you mean…?" share (which differs by language and by questions per FAQ).
 // --cache FILE keeps the vectors between runs (texts not in it are embedded
 // and added), as a large model over HTTP takes minutes for the 30k texts.
 #include <algorithm>
@@ -66,6 +68,13 @@ struct example {
     int correct = 0;
     float raw_margin = 0;      // vector mode: the fused margin before margin_scale
     float lexical_margin = 0;  // vector mode: the margin of BM25 alone
+    // Vector mode, what retriever::query does around the vector calibration:
+    // an English query BM25 alone is sure of keeps BM25's answer and
+    // confidence (`lexical_decides`; such a query says nothing about the
+    // vector coefficients, so it stays out of their fit), and where BM25
+    // picks the fused top item its confidence is a floor (`lexical_floor`).
+    bool lexical_decides = false;
+    float lexical_floor = 0;
 };
 
 std::vector<float> features(const retrieval_result& r, bool vectors) {
@@ -195,6 +204,7 @@ int main(int argc, char** argv) {
     server::embeddings_endpoint endpoint;
     std::size_t embed_batch = 32;
     std::size_t index_questions = static_cast<std::size_t>(-1);
+    float fixed_margin_scale = 0.0f;  // > 0: use it instead of matching BM25's clarify share
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--decay" && i + 1 < argc)
@@ -217,6 +227,8 @@ int main(int argc, char** argv) {
             index_questions = static_cast<std::size_t>(std::max(1, std::stoi(argv[++i])));
         else if (a == "--vector-weight" && i + 1 < argc)
             options.vector_weight = std::stof(argv[++i]);
+        else if (a == "--margin-scale" && i + 1 < argc)
+            fixed_margin_scale = std::stof(argv[++i]);
         else if (a == "--cache" && i + 1 < argc)
             cache_path = argv[++i];
         else if (a == "--embed-batch" && i + 1 < argc)
@@ -359,6 +371,20 @@ int main(int argc, char** argv) {
                 if (!expect.empty())
                     lexical_top1 +=
                         !lex.ranked.empty() && r.items()[lex.ranked[0].item].id == expect;
+                e.lexical_decides = !lex.ranked.empty() && lex.confidence >= 0.5f &&
+                                    detect_language(text, language::en) == language::en;
+                if (e.lexical_decides) {
+                    e.lexical_floor = lex.confidence;
+                } else if (!lex.ranked.empty() && !res.ranked.empty() &&
+                           lex.ranked[0].item == res.ranked[0].item) {
+                    e.lexical_floor = lex.confidence;
+                    // res.margin is already max(fused, BM25's): the raw fused
+                    // margin is what margin_scale multiplies.
+                    e.raw_margin =
+                        res.ranked.size() > 1 && res.ranked[0].score > 0.0f
+                            ? (res.ranked[0].score - res.ranked[1].score) / res.ranked[0].score
+                            : (res.ranked.size() == 1 ? 1.0f : 0.0f);
+                }
             }
             examples.push_back(e);
         }
@@ -388,9 +414,10 @@ int main(int argc, char** argv) {
                 ? 0.0f
                 : fused[std::min(fused.size() - 1, static_cast<std::size_t>(share * fused.size()))];
         if (q > 0.0f) margin_scale = std::clamp(clarify_margin / q, 1.0f, 100.0f);
+        if (fixed_margin_scale > 0.0f) margin_scale = fixed_margin_scale;
         for (auto& e : examples) e.x[1] = std::min(e.raw_margin * margin_scale, 1.0f);
         std::printf(
-            "clarify share with BM25 alone %.4f; fused margins x %.3f match it (raw fused: "
+            "clarify share with BM25 alone %.4f; fused margins x %.3f (raw fused: "
             "%.4f)\n",
             share, margin_scale,
             fused.empty() ? 0.0
@@ -399,8 +426,14 @@ int main(int argc, char** argv) {
                                 fused.size());
     }
     const std::size_t dims = examples.empty() ? 0 : examples[0].x.size();
+    std::vector<example> decided_by_vectors;
+    for (const auto& e : examples)
+        if (!e.lexical_decides) decided_by_vectors.push_back(e);
+    if (vectors)
+        std::printf("BM25 alone decides %zu of %zu queries; the vector fit takes the rest\n",
+                    examples.size() - decided_by_vectors.size(), examples.size());
     const std::vector<double> w =
-        vectors ? fit_newton(examples, dims) : fit_gradient(examples, dims);
+        vectors ? fit_newton(decided_by_vectors, dims) : fit_gradient(examples, dims);
     calibration fitted;
     fitted.bias = static_cast<float>(w[dims]);
     fitted.w_lexical = static_cast<float>(w[0]);
@@ -424,7 +457,10 @@ int main(int argc, char** argv) {
             for (const auto& e : examples) {
                 auto x = e.x;
                 if (vectors) x[1] = std::min(e.raw_margin * scale, 1.0f);
-                const bool answer = predict(coef, x) >= t;
+                const double confidence = e.lexical_decides
+                                              ? e.lexical_floor
+                                              : std::max<double>(predict(coef, x), e.lexical_floor);
+                const bool answer = confidence >= t;
                 if (e.in_scope)
                     ++in, answered_right += answer && e.correct;
                 else

@@ -118,6 +118,8 @@ def main():
     parser.add_argument("--frustration-batch", type=int, default=24)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--validate-every", type=int, default=250,
+                        help="steps between validation passes (each embeds every intent sentence)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--intent-share", type=float, default=0.75,
                         help="share of each step's pairs drawn from one intent config")
@@ -348,7 +350,7 @@ def main():
             entry = {"step": step, "seconds": round(time.time() - started, 1),
                      "distill": round(float(loss_distill), 4), "pairs": round(float(loss_pairs), 4),
                      "frustration": round(float(loss_frustration), 4)}
-            if step % 250 == 0:
+            if step % args.validate_every == 0:
                 entry["held_out_cosine"] = round(evaluate(), 4)
                 if validation:
                     entry["validation_top1"] = validate()

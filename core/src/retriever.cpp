@@ -168,12 +168,14 @@ document_embedding_plan retriever::embedding_plan() const {
 
 retrieval_result retriever::query(std::string_view text, std::span<const float> embedding,
                                   std::size_t k) const {
-    retrieval_result result;
-    result.tokens = tokenize(text, options_.tokens);
+    auto tokens = tokenize(text, options_.tokens);
     const bool use_vectors =
         !embedding.empty() && has_embeddings() && embedding.size() == vectors_.dimension();
-    result.used_vectors = use_vectors;
-    if (result.tokens.empty() && !use_vectors) return result;
+    if (tokens.empty() && !use_vectors) return {};
+    // BM25 scores the index once; both rankings below share its pool.
+    const float total_idf = bm25_.reference_score(tokens);
+    const auto docs = bm25_.top_k(tokens, options_.pool);
+    if (!use_vectors) return rank(std::move(tokens), docs, total_idf, {}, k);
 
     // With an embedding, BM25 speaks first: where its own calibrated
     // confidence says its top item is more likely right than not, that answer
@@ -183,19 +185,35 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
     // 87.5% right, BM25 94.6%.) English only: BM25's calibration was fitted
     // on English configs, and on Chinese paraphrase sets its "sure" answers
     // are wrong more often than the fused ones (LCQMC dev clean 68.6% -> 65.5%).
-    retrieval_result lexical;
-    if (use_vectors) {
-        lexical = query(text, {}, k);
-        if (!lexical.ranked.empty() && lexical.confidence >= lexical_confident &&
-            detect_language(text, language::en) == language::en) {
-            lexical.used_vectors = true;
-            return lexical;
-        }
+    auto lexical = rank(tokens, docs, total_idf, {}, k);
+    if (!lexical.ranked.empty() && lexical.confidence >= lexical_confident &&
+        detect_language(text, language::en) == language::en) {
+        lexical.used_vectors = true;
+        return lexical;
     }
+    auto result = rank(std::move(tokens), docs, total_idf, embedding, k);
+    // Where the words alone, though unsure, pick the same item, their
+    // calibrated evidence still counts: the vector calibration is fitted on
+    // datasets with ~100 near-duplicate questions per intent, whose cosines
+    // run higher than a shop's handful of hand-written questions, so it
+    // alone would fall back on paraphrases the shop's own wording answers.
+    if (!lexical.ranked.empty() && !result.ranked.empty() &&
+        lexical.ranked.front().item == result.ranked.front().item) {
+        result.confidence = std::max(result.confidence, lexical.confidence);
+        // Fused margins are scaled into BM25's units, so the two compare.
+        result.margin = std::max(result.margin, lexical.margin);
+    }
+    return result;
+}
 
-    const float total_idf = bm25_.reference_score(result.tokens);
+retrieval_result retriever::rank(std::vector<std::string> tokens,
+                                 const std::vector<scored_doc>& docs, float total_idf,
+                                 std::span<const float> embedding, std::size_t k) const {
+    retrieval_result result;
+    result.tokens = std::move(tokens);
+    const bool use_vectors = !embedding.empty();
+    result.used_vectors = use_vectors;
     const float reference = std::max(total_idf, 1e-6f);
-    const auto docs = bm25_.top_k(result.tokens, options_.pool);
 
     // Group documents by item, in score order (docs are sorted best first).
     struct item_acc {
@@ -270,18 +288,6 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
               w.w_length * std::log1p(static_cast<float>(result.tokens.size()));
     if (use_vectors) z += w.w_cosine * std::max(top.cosine, 0.0f);
     result.confidence = sigmoid(z);
-    if (use_vectors) {
-        // Where the words alone, though unsure, pick the same item, their
-        // calibrated evidence still counts: the vector calibration is fitted on
-        // datasets with ~100 near-duplicate questions per intent, whose cosines
-        // run higher than a shop's handful of hand-written questions, so it
-        // alone would fall back on paraphrases the shop's own wording answers.
-        if (!lexical.ranked.empty() && lexical.ranked.front().item == top.item) {
-            result.confidence = std::max(result.confidence, lexical.confidence);
-            // Fused margins are scaled into BM25's units, so the two compare.
-            result.margin = std::max(result.margin, lexical.margin);
-        }
-    }
 
     for (std::size_t i = 0; i < ranked.size() && i < k; ++i)
         result.ranked.push_back(ranked[i].first);

@@ -80,7 +80,7 @@ struct handoff_settings {
 
 struct retrieval_settings {
     double answer_weight = 0.3;  // BM25 weight of FAQ answers relative to questions
-    double vector_weight = 0.5;  // share of the cosine in the fused score
+    double vector_weight = 0.8;  // share of the cosine in the fused score (retriever.hpp)
 };
 
 struct opening_interval {
