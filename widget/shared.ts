@@ -125,7 +125,10 @@ export interface ModelInfo {
 export type ToWorker =
   | {
       type: "init";
+      /** The config with every language's FAQs. */
       configUrl: string;
+      /** The page's language: fetch only its FAQs first (`configUrl?lang=`), all of them once a shopper writes in another. */
+      configLang?: string;
       coreUrl: string;
       wasmUrl: string;
       config?: string;

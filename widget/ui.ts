@@ -626,7 +626,8 @@ function main(boot: Boot): void {
 
   async function fetchConfig(): Promise<void> {
     try {
-      const r = await fetch(`${server}/api/shop-config`, { credentials: "omit" });
+      // Without the worker the page needs the settings, not the FAQs: one language's are enough.
+      const r = await fetch(`${server}/api/shop-config${boot.locale ? `?lang=${boot.locale}` : ""}`, { credentials: "omit" });
       if (r.ok) applyConfig(await r.json());
     } catch {
       /* keep the defaults */
@@ -678,6 +679,8 @@ function main(boot: Boot): void {
     const init: ToWorker = {
       type: "init",
       configUrl: `${server}/api/shop-config`,
+      // The page's language known: its FAQs first (the worker fetches the rest when a shopper needs them).
+      ...(boot.locale ? { configLang: boot.locale } : {}),
       coreUrl: `${server}/${__PARLEY_CORE__}`,
       wasmUrl: `${server}/${__PARLEY_WASM__}`,
     };

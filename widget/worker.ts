@@ -15,6 +15,7 @@ interface Engine {
   respond(session: string, text: string): string;
   newSession?(locale: string): string;
   analysisText(text: string): string;
+  language(text: string, fallback: string): string;
   documentTexts(): string;
   setDocumentEmbeddings(flat: Float32Array, dimension: number): string;
   setVectorCalibration(json: string): string;
@@ -38,6 +39,15 @@ const scope = self as unknown as {
 const post = (m: FromWorker) => scope.postMessage(m);
 
 let engine: Engine | null = null;
+let core: Core | null = null;
+/** The config in use holds only this language's FAQs (null: every language). */
+let partialLang: string | null = null;
+let fullConfigUrl = "";
+let widening: Promise<Engine> | null = null;
+/** Engines that hold the model's document vectors. */
+const embedded = new WeakSet<Engine>();
+/** Engines swapped out (and deleted) by install(). */
+const retired = new WeakSet<Engine>();
 let waiting: ToWorker[] = [];
 /** Answers go out in the order asked, whether or not a message waits for its embedding. */
 let chain: Promise<void> = Promise.resolve();
@@ -52,6 +62,11 @@ const report = () => post({ type: "model", info: JSON.parse(JSON.stringify(info)
 
 /** Asks for the model: loads it once the engine is up (and only if this device should). */
 function want(trigger: "message" | "idle"): void {
+  // Every language's FAQs come in idle time too (Save-Data: only once a shopper writes in another).
+  if (engine && partialLang && !widening && info.off !== "save-data") {
+    const w = (widening = widen());
+    w.then((e) => (chain = chain.then(() => install(e))), () => widening === w && (widening = null));
+  }
   if (info.status !== "idle") return;
   wanted ||= trigger;
   if (engine && modelUrls) void loadModel(wanted);
@@ -66,7 +81,6 @@ function deviceOff(): "save-data" | "device-memory" | null {
 }
 
 async function loadModel(trigger: "message" | "idle"): Promise<void> {
-  const e = engine!;
   const t0 = performance.now();
   info.status = "loading";
   info.trigger = trigger;
@@ -78,14 +92,10 @@ async function loadModel(trigger: "message" | "idle"): Promise<void> {
     if (m.report.webgpu) info.webgpu = m.report.webgpu;
     if (m.report.adapter) info.adapter = m.report.adapter;
     const t1 = performance.now();
-    const texts = JSON.parse(e.documentTexts()) as string[];
-    if (!Array.isArray(texts)) throw new Error("documentTexts: " + JSON.stringify(texts));
-    const docs = await m.documents(texts);
-    const set = JSON.parse(e.setDocumentEmbeddings(docs.flat, m.dimension)) as { error?: string; documents?: number };
-    if (set.error) throw new Error(set.error);
-    // The confidence of a fused query is calibrated for this model (its file says how).
-    const calib = JSON.parse(e.setVectorCalibration(m.calibration)) as { error?: string };
-    if (calib.error) throw new Error(calib.error);
+    // The config may be widened to every language while the documents are embedded: then again.
+    let got = await attachDocuments(engine!, m);
+    while (!got) got = await attachDocuments(engine!, m);
+    const { texts, docs, set } = got;
     await m.warmUp();
     model = m;
     info.status = "ready";
@@ -103,6 +113,60 @@ async function loadModel(trigger: "message" | "idle"): Promise<void> {
     info.error = String((err as Error).message || err);
   }
   report();
+}
+
+/**
+ * Embeds the engine's documents with the model and hands them over, with the
+ * model's calibration; null if the engine was swapped out meanwhile.
+ */
+async function attachDocuments(e: Engine, m: StudentModel) {
+  const texts = JSON.parse(e.documentTexts()) as string[];
+  if (!Array.isArray(texts)) throw new Error("documentTexts: " + JSON.stringify(texts));
+  const docs = await m.documents(texts);
+  if (retired.has(e)) return null;
+  const set = JSON.parse(e.setDocumentEmbeddings(docs.flat, m.dimension)) as { error?: string; documents?: number };
+  if (set.error) throw new Error(set.error);
+  // The confidence of a fused query is calibrated for this model (its file says how).
+  const calib = JSON.parse(e.setVectorCalibration(m.calibration)) as { error?: string };
+  if (calib.error) throw new Error(calib.error);
+  embedded.add(e);
+  return { texts, docs, set };
+}
+
+async function fetchConfig(url: string): Promise<string> {
+  const r = await fetch(url, { credentials: "omit" });
+  if (!r.ok) throw new Error(`shop-config: HTTP ${r.status}`);
+  return r.text();
+}
+
+function newEngine(config: string): Engine {
+  const e = new core!.Engine(config);
+  if (!e.ok()) {
+    const err = e.error();
+    e.delete();
+    throw new Error(err);
+  }
+  return e;
+}
+
+/** An engine with every language's FAQs (the page's language's came first). */
+async function widen(): Promise<Engine> {
+  const e = newEngine(await fetchConfig(fullConfigUrl));
+  if (model) await attachDocuments(e, model).catch(() => {}); // else BM25 answers on it
+  return e;
+}
+
+/** Swaps the widened engine in; only between answers (in the chain), so none is cut off. */
+function install(e: Engine): void {
+  if (engine === e) return;
+  const old = engine;
+  engine = e;
+  partialLang = null;
+  if (old) {
+    retired.add(old);
+    old.delete();
+  }
+  if (model && !embedded.has(e)) void attachDocuments(e, model).catch(() => {});
 }
 
 // ---- answering -------------------------------------------------------------------
@@ -163,6 +227,15 @@ async function handle(m: ToWorker): Promise<void> {
   let embedded = false;
   try {
     if (!engine) throw new Error("core not loaded");
+    if (m.type === "respond" && partialLang && engine.language(m.text, partialLang) !== partialLang) {
+      // A shopper writes in another language than the page's: wait for every language's FAQs.
+      const w = (widening ||= widen());
+      try {
+        install(await w);
+      } catch {
+        if (widening === w) widening = null; // answered from the page language's FAQs; the next message tries again
+      }
+    }
     const session = m.session || fresh(m.locale);
     if (m.type === "respond") {
       const v = await withVectors(engine, session, m.text);
@@ -183,13 +256,12 @@ function enqueue(m: ToWorker): void {
 
 async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
   // Preview (the admin page) hands over the draft config itself: nothing is fetched.
+  fullConfigUrl = m.configUrl;
+  if (typeof m.config !== "string" && m.configLang) partialLang = m.configLang;
   const configP =
     typeof m.config === "string"
       ? Promise.resolve(m.config)
-      : fetch(m.configUrl, { credentials: "omit" }).then((r) => {
-          if (!r.ok) throw new Error(`shop-config: HTTP ${r.status}`);
-          return r.text();
-        });
+      : fetchConfig(partialLang ? `${m.configUrl}?lang=${encodeURIComponent(partialLang)}` : m.configUrl);
   const coreP = m.coreUrl
     ? (import(/* @vite-ignore */ m.coreUrl) as Promise<{ default: (o: object) => Promise<Core> }>)
     : Promise.reject(new Error("no wasm core in this build"));
@@ -216,14 +288,8 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
     if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
     const mod = await coreP;
     const factory = mod.default || (mod as unknown as { createParleyCore: (o: object) => Promise<Core> }).createParleyCore;
-    const core = await factory({ locateFile: () => m.wasmUrl });
-    const e = new core.Engine(config);
-    if (!e.ok()) {
-      const err = e.error();
-      e.delete();
-      throw new Error(err);
-    }
-    engine = e;
+    core = await factory({ locateFile: () => m.wasmUrl });
+    engine = newEngine(config);
     post({ type: "ready" });
     for (const w of waiting) enqueue(w);
     waiting = [];

@@ -389,24 +389,28 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         // a short while, readable cross-origin by the shop's allowed origins.
         if (method != http::verb::get) throw http_failure{405, "use GET"};
         const auto shop = h.shop();
+        // ?lang=en|zh: the page's language only; anything else, every language.
+        const auto lang = t.query.find("lang");
+        const public_config& pub =
+            shop->public_for(lang == t.query.end() ? std::string_view{} : lang->second);
         http_response res{http::status::ok, req.version()};
         res.keep_alive(req.keep_alive());
         res.set(http::field::content_type, "application/json; charset=utf-8");
         res.set(http::field::cache_control, "no-cache");
-        res.set(http::field::etag, shop->public_etag);
+        res.set(http::field::etag, pub.etag);
         res.set(http::field::vary, "Accept-Encoding, Origin");
-        if (etag_matches(header(req, "If-None-Match"), shop->public_etag)) {
+        if (etag_matches(header(req, "If-None-Match"), pub.etag)) {
             res.result(http::status::not_modified);
         } else {
             const std::string accept = header(req, "Accept-Encoding");
             if (accepts_brotli(accept)) {
                 res.set(http::field::content_encoding, "br");
-                res.body() = shop->public_brotli;
+                res.body() = pub.brotli;
             } else if (accepts_gzip(accept)) {
                 res.set(http::field::content_encoding, "gzip");
-                res.body() = shop->public_gzip;
+                res.body() = pub.gzip;
             } else {
-                res.body() = shop->public_json;
+                res.body() = pub.json;
             }
             res.prepare_payload();
         }

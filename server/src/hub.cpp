@@ -59,7 +59,49 @@ json browser_config(json pub) {
     }
     return pub;
 }
+
+// The browser config cut to one language: each FAQ keeps that language's
+// answer and questions. A FAQ with no answer or no question in it keeps all
+// of them, so every FAQ stays answerable.
+json for_language(json pub, parley::language lang) {
+    const std::string code(parley::language_code(lang));
+    const auto faqs = pub.find("faqs");
+    if (faqs == pub.end() || !faqs->is_array()) return pub;
+    for (auto& faq : *faqs) {
+        if (!faq.is_object()) continue;
+        const auto answers = faq.find("answers");
+        if (answers != faq.end() && answers->is_object() && answers->contains(code)) {
+            *answers = json{{code, (*answers)[code]}};
+            faq.erase("answer");
+        }
+        const auto questions = faq.find("questions");
+        if (questions == faq.end() || !questions->is_array()) continue;
+        json kept = json::array();
+        for (const auto& q : *questions)
+            if (q.is_string() && parley::detect_language(q.get<std::string>(), lang) == lang)
+                kept.push_back(q);
+        if (!kept.empty()) *questions = std::move(kept);
+    }
+    return pub;
+}
+
+public_config compress(std::string text) {
+    public_config c;
+    c.brotli = brotli_compress(text);
+    // Compressed once per published config and sent to every shopper whose
+    // widget loads: zopfli's ~5 % (1 kB on the demo shop) is worth its 0.1 s
+    // up to a few hundred KB; a bigger config gets zlib's.
+    c.gzip = text.size() <= 256 * 1024 ? zopfli_gzip(text) : gzip_compress(text);
+    c.etag = "\"" + sha256_hex(text).substr(0, 32) + "\"";
+    c.json = std::move(text);
+    return c;
+}
 }  // namespace
+
+const public_config& shop_runtime::public_for(std::string_view lang) const {
+    const auto it = by_language.find(lang);
+    return it == by_language.end() ? published : it->second;
+}
 
 shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
                            const parley::sentence_encoder* student)
@@ -72,14 +114,10 @@ shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count();
     }
-    public_json = dump(browser_config(nlohmann::json::parse(json)));
-    public_brotli = brotli_compress(public_json);
-    // Compressed once per published config and sent to every shopper whose
-    // widget loads: zopfli's ~5 % (1 kB on the demo shop) is worth its 0.1 s
-    // up to a few hundred KB; a bigger config gets zlib's.
-    public_gzip =
-        public_json.size() <= 256 * 1024 ? zopfli_gzip(public_json) : gzip_compress(public_json);
-    public_etag = "\"" + sha256_hex(public_json).substr(0, 32) + "\"";
+    const nlohmann::json pub = browser_config(nlohmann::json::parse(json));
+    published = compress(dump(pub));
+    for (const auto lang : {parley::language::en, parley::language::zh})
+        by_language.emplace(parley::language_code(lang), compress(dump(for_language(pub, lang))));
 }
 
 hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique_ptr<store> db,

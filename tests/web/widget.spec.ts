@@ -212,6 +212,10 @@ test("FAQs in English and Chinese are answered in the page, with no network roun
   // WebSocket frame of the page and of its workers passes through it.
   const w = await openWidget(page, tap.url);
   await expect(w.bot.filter({ hasText: GREETING_EN })).toHaveCount(1);
+  // The English page's first answer needs its English FAQs only; every
+  // language's come once the page is idle. This test measures that steady state.
+  const configs = () => tap.httpSince(0).filter((r) => r.path.startsWith("/api/shop-config")).map((r) => r.path);
+  await expect.poll(configs).toEqual(["/api/shop-config?lang=en", "/api/shop-config"]);
 
   // English. From the click on "Send" until the answer is in the DOM, the
   // server's WebSocket frames are held back, and we log every HTTP request.
@@ -261,6 +265,19 @@ test("FAQs in English and Chinese are answered in the page, with no network roun
   await expect(w.shopper.filter({ hasText: Q_SHIPPING_ZH })).toHaveCount(1);
   await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(1);
   await expect(w.bot.filter({ hasText: SHIPPING_ZH })).toHaveCount(1);
+});
+
+test("a shopper writing Chinese on an English page under Save-Data gets the Chinese FAQs on demand", async ({ page, tap }) => {
+  // Save-Data: no model and no idle download of the other languages' FAQs;
+  // the first Chinese message fetches them and is answered in the page.
+  await page.addInitScript(() => Object.defineProperty(navigator, "connection", { value: { saveData: true } }));
+  const w = await openWidget(page, tap.url);
+  await ask(w, Q_SHIPPING_EN, SHIPPING_EN);
+  const configs = () => tap.httpSince(0).filter((r) => r.path.startsWith("/api/shop-config")).map((r) => r.path);
+  expect(configs()).toEqual(["/api/shop-config?lang=en"]);
+  await ask(w, Q_SHIPPING_ZH, SHIPPING_ZH);
+  expect(configs()).toEqual(["/api/shop-config?lang=en", "/api/shop-config"]);
+  await expect.poll(() => localReplies(tap)).toEqual(expect.arrayContaining([SHIPPING_EN, SHIPPING_ZH]));
 });
 
 test("the order-status flow looks the order up in the demo shop's backend", async ({ page, shop }) => {

@@ -11,6 +11,7 @@
 //   engine.respond(sessionJson, text)  -> same shape ("session_reset":true if the session was bad)
 //   engine.newSession(locale)          -> session JSON ("" = the shop's locale)
 //   engine.analysisText(text)          -> normalized, PII-masked text
+//   engine.language(text, fallback)    -> "en" | "zh": the language the core reads the text in
 //   engine.documentTexts()             -> JSON array of the texts to embed (the embedding plan)
 //   engine.setDocumentEmbeddings(flat, dimension)
 //                                      -> '{"documents":N,"embedded":E,"dimension":D}' or {"error"}
@@ -91,6 +92,14 @@ class engine {
 
     std::string analysis_text(const std::string& text) const {
         return guarded([&] { return engine_->analysis_text(text); });
+    }
+
+    // The widget fetches the page language's FAQs only, and all of them
+    // once a shopper writes in another language: this says which it is.
+    std::string language(const std::string& text, const std::string& fallback) const {
+        parley::language lang = parley::language::en;
+        parley::language_from_code(fallback, lang);
+        return std::string(parley::language_code(parley::detect_language(text, lang)));
     }
 
     // The texts to embed, in the order setDocumentEmbeddings() expects: the
@@ -207,6 +216,7 @@ EMSCRIPTEN_BINDINGS(parley_core) {
         .function("respond", &engine::respond)
         .function("newSession", &engine::new_session)
         .function("analysisText", &engine::analysis_text)
+        .function("language", &engine::language)
         .function("documentTexts", &engine::document_texts)
         .function("setDocumentEmbeddings", &engine::set_document_embeddings)
         .function("setVectorCalibration", &engine::set_vector_calibration)
