@@ -115,7 +115,7 @@ try {
       req
         .sizes()
         .catch(() => null)
-        .then((sizes) => ({ path: new URL(req.url()).pathname, body: sizes ? sizes.responseBodySize : 0 })),
+        .then((sizes) => ({ path: new URL(req.url()).pathname + new URL(req.url()).search, body: sizes ? sizes.responseBodySize : 0 })),
     );
   });
   await page.goto(server.url, { waitUntil: "load" });
