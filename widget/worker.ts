@@ -45,7 +45,7 @@ let partialLang: string | null = null;
 let fullConfigUrl = "";
 let widening: Promise<Engine> | null = null;
 /** Engines that hold the model's document vectors. */
-const embedded = new WeakSet<Engine>();
+const vectorEngines = new WeakSet<Engine>();
 /** Engines swapped out (and deleted) by install(). */
 const retired = new WeakSet<Engine>();
 let waiting: ToWorker[] = [];
@@ -129,13 +129,15 @@ async function attachDocuments(e: Engine, m: StudentModel) {
   // The confidence of a fused query is calibrated for this model (its file says how).
   const calib = JSON.parse(e.setVectorCalibration(m.calibration)) as { error?: string };
   if (calib.error) throw new Error(calib.error);
-  embedded.add(e);
+  vectorEngines.add(e);
   return { texts, docs, set };
 }
 
 async function fetchConfig(url: string): Promise<string> {
   const r = await fetch(url, { credentials: "omit" });
   if (!r.ok) throw new Error(`shop-config: HTTP ${r.status}`);
+  // No Content-Language: the server sent the whole config (a shop in one language).
+  if (url !== fullConfigUrl && !r.headers.get("Content-Language")) partialLang = null;
   return r.text();
 }
 
@@ -166,7 +168,7 @@ function install(e: Engine): void {
     retired.add(old);
     old.delete();
   }
-  if (model && !embedded.has(e)) void attachDocuments(e, model).catch(() => {});
+  if (model && !vectorEngines.has(e)) void attachDocuments(e, model).catch(() => {});
 }
 
 // ---- answering -------------------------------------------------------------------

@@ -399,6 +399,8 @@ http_response api(hub& h, const http_request& req, const std::string& ip, const 
         res.set(http::field::cache_control, "no-cache");
         res.set(http::field::etag, pub.etag);
         res.set(http::field::vary, "Accept-Encoding, Origin");
+        // Says the form holds one language only (a one-language shop's is the whole config).
+        if (&pub != &shop->published) res.set(http::field::content_language, lang->second);
         if (etag_matches(header(req, "If-None-Match"), pub.etag)) {
             res.result(http::status::not_modified);
         } else {

@@ -116,8 +116,12 @@ shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
     }
     const nlohmann::json pub = browser_config(nlohmann::json::parse(json));
     published = compress(dump(pub));
-    for (const auto lang : {parley::language::en, parley::language::zh})
-        by_language.emplace(parley::language_code(lang), compress(dump(for_language(pub, lang))));
+    for (const auto lang : {parley::language::en, parley::language::zh}) {
+        // A shop in one language: its form is the whole config, served as such.
+        auto cut = dump(for_language(pub, lang));
+        if (cut != published.json)
+            by_language.emplace(parley::language_code(lang), compress(std::move(cut)));
+    }
 }
 
 hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique_ptr<store> db,

@@ -74,6 +74,7 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
             auto part = http_call(d.port(), http::verb::get, "/api/shop-config?lang=" + code);
             REQUIRE(part.status == 200);
             CHECK(part.headers["ETag"] != shop.headers["ETag"]);
+            CHECK(part.headers["Content-Language"] == code);
             CHECK(part.body.size() * 3 < shop.body.size() * 2);
             const json pub = part.body_json();
             REQUIRE(pub["faqs"].size() == full.faqs.size());
@@ -102,6 +103,7 @@ TEST_CASE("serve: static pages, health, metrics, caching") {
             }
         }
         CHECK(http_call(d.port(), http::verb::get, "/api/shop-config?lang=fr").body == shop.body);
+        CHECK(shop.headers.count("Content-Language") == 0);
     }
     auto shop_br =
         http_call(d.port(), http::verb::get, "/api/shop-config", {}, {{"Accept-Encoding", "br"}});
