@@ -56,12 +56,15 @@ async function waitHealthy(url: string, proc: ChildProcess, output: () => string
     }
     if (Date.now() > deadline) throw new Error(`parley serve not healthy after 30 s:\n${output()}`);
     await new Promise<void>((resolve) => {
-      // Poll again on the next server output or after a short interval.
-      const t = setTimeout(resolve, 100);
-      proc.stdout?.once("data", () => {
+      // Poll again on the next server output or after a short interval,
+      // whichever comes first (and drop the other, or listeners pile up).
+      const done = () => {
         clearTimeout(t);
+        proc.stdout?.off("data", done);
         resolve();
-      });
+      };
+      const t = setTimeout(done, 100);
+      proc.stdout?.once("data", done);
     });
   }
 }

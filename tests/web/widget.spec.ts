@@ -8,6 +8,7 @@
 // 5 (Playwright's role locators pierce open shadow roots): a launcher button
 // "Open chat", a dialog, a log, a textbox "Message", a button "Send", message
 // elements with data-author="shopper|bot|agent|system".
+import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import type { Browser, Locator, Page } from "@playwright/test";
 import { AGENT, demoConfig, expect, test, type NetTap } from "./fixtures";
@@ -17,7 +18,14 @@ interface ParleyApi {
   close(): void;
   toggle(): void;
   reset(): void;
-  on(event: string, cb: (...args: unknown[]) => void): void;
+  identify(user: { id: string; email?: string; name?: string; hash: string }): void;
+  setLocale(locale: string): void;
+  on(event: string, cb: (...args: unknown[]) => void): () => void;
+}
+
+interface ParleyEvent {
+  e: string;
+  data?: { id?: number; author?: string; text?: string; status?: string; position?: number; agent?: string | null };
 }
 
 declare global {
@@ -25,6 +33,9 @@ declare global {
     Parley?: ParleyApi;
     __xss?: unknown;
     __parleyEvents?: unknown[];
+    __parleyLog?: ParleyEvent[];
+    __parleyOff?: () => void;
+    __parleyCounted?: number;
     __cspViolations?: string[];
     axe?: {
       run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: { id: string }[] }>;
@@ -650,6 +661,359 @@ test("Parley.reset() starts a fresh conversation without the old messages", asyn
   await expect(w.shopper.filter({ hasText: q })).toHaveCount(1);
   await expect(w.shopper.filter({ hasText: Q_SHIPPING_EN })).toHaveCount(0);
   await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(0);
+});
+
+test("Parley.on(): ready, open, close, message and handoff fire with their documented payloads", async ({ page, shop, browser }) => {
+  const agent = await signInAgent(browser, shop.url);
+  try {
+    await page.goto(shop.url);
+    const w = widget(page);
+    await expect(w.launcher).toBeVisible();
+    await page.waitForFunction(() => typeof window.Parley?.on === "function");
+    await page.evaluate(() => {
+      window.__parleyLog = [];
+      for (const e of ["ready", "open", "close", "message", "handoff"]) {
+        window.Parley!.on(e, (data?: unknown) => window.__parleyLog!.push({ e, data: data as ParleyEvent["data"] }));
+      }
+      // A listener removed with the function on() returned hears nothing more.
+      window.__parleyCounted = 0;
+      window.__parleyOff = window.Parley!.on("message", () => window.__parleyCounted!++);
+      window.__parleyOff();
+    });
+    const events = async (name: string) => (await page.evaluate(() => window.__parleyLog!)).filter((x) => x.e === name);
+
+    await page.evaluate(() => window.Parley!.open());
+    await expect(w.dialog).toBeVisible();
+    await expect.poll(async () => (await events("ready")).length, { message: "ready fires once" }).toBe(1);
+    expect(await events("open")).toHaveLength(1);
+    expect(await events("close")).toHaveLength(0);
+    // A listener added after `ready` is called at once.
+    expect(await page.evaluate(() => new Promise<boolean>((resolve) => window.Parley!.on("ready", () => resolve(true))))).toBe(true);
+
+    // Every new message, the shopper's own included, with its author and text.
+    await ask(w, Q_SHIPPING_EN, SHIPPING_EN);
+    await expect
+      .poll(async () => (await events("message")).map((x) => `${x.data?.author}: ${x.data?.text}`))
+      .toEqual(expect.arrayContaining([`shopper: ${Q_SHIPPING_EN}`, `bot: ${SHIPPING_EN}`]));
+    expect(await page.evaluate(() => window.__parleyCounted)).toBe(0);
+
+    // Escape and Parley.close() both report `close`; open again reports `open`.
+    await w.input.press("Escape");
+    await expect(w.dialog).toBeHidden();
+    await expect.poll(async () => (await events("close")).length).toBe(1);
+    await page.evaluate(() => window.Parley!.close()); // already closed: no second event
+    await page.evaluate(() => window.Parley!.open());
+    await expect(w.dialog).toBeVisible();
+    expect(await events("open")).toHaveLength(2);
+    expect(await events("close")).toHaveLength(1);
+
+    // Handoff: queued (with its position), then the agent who claimed it.
+    expect(await events("handoff")).toHaveLength(0);
+    await say(w, HANDOFF);
+    await expect.poll(async () => (await events("handoff")).map((x) => x.data?.status)).toEqual(["queued"]);
+    const queued = (await events("handoff"))[0]!.data!;
+    expect(queued.position).toBe(1);
+    expect(queued.agent).toBeNull();
+
+    const waiting = agent.getByRole("list", { name: "Waiting conversations" });
+    await waiting.getByRole("listitem").filter({ hasText: HANDOFF }).getByRole("button", { name: "Claim" }).click();
+    await expect.poll(async () => (await events("handoff")).map((x) => x.data?.status)).toEqual(["queued", "agent"]);
+    expect((await events("handoff"))[1]!.data!.agent).toBe("Alex (agent)");
+
+    const replyText = "Hello from Alex, I can help with that.";
+    const reply = agent.getByRole("textbox", { name: "Reply" });
+    await expect(reply).toBeEnabled();
+    await reply.fill(replyText);
+    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(w.agent.filter({ hasText: replyText })).toHaveCount(1);
+    await expect
+      .poll(async () => (await events("message")).filter((x) => x.data?.author === "agent").map((x) => x.data?.text))
+      .toEqual([replyText]);
+    const agentEvent = (await events("message")).find((x) => x.data?.author === "agent")!;
+    expect(agentEvent.data!.id).toEqual(expect.any(Number));
+    expect(await events("ready")).toHaveLength(1);
+  } finally {
+    await agent.context().close();
+  }
+});
+
+test("Parley.setLocale() switches the running widget between English and Chinese", async ({ page, shop }) => {
+  const w = await openWidget(page, shop.url);
+  const zh = {
+    input: w.dialog.getByRole("textbox", { name: "消息", exact: true }),
+    send: w.dialog.getByRole("button", { name: "发送", exact: true }),
+    close: w.dialog.getByRole("button", { name: "关闭聊天", exact: true }),
+    launcher: page.getByRole("button", { name: "打开聊天", exact: true }),
+  };
+  await page.evaluate(() => window.Parley!.setLocale("zh"));
+  await expect(zh.input).toBeVisible();
+  await expect(zh.send).toBeVisible();
+  await expect(zh.launcher).toHaveCount(1);
+  await expect(w.input).toHaveCount(0);
+
+  // The conversation goes on in Chinese, and the shopper's earlier messages stay.
+  await zh.input.fill(Q_SHIPPING_ZH);
+  await zh.send.click();
+  await expect(w.bot.filter({ hasText: SHIPPING_ZH })).toHaveCount(1);
+  await zh.close.click();
+  await expect(w.dialog).toBeHidden();
+  await zh.launcher.click();
+  await expect(w.dialog).toBeVisible();
+
+  // A locale the widget has no strings for is ignored; "en" switches back.
+  await page.evaluate(() => window.Parley!.setLocale("fr"));
+  await expect(zh.input).toBeVisible();
+  await page.evaluate(() => window.Parley!.setLocale("en"));
+  await expect(w.input).toBeVisible();
+  await expect(w.send).toBeVisible();
+  await expect(w.launcher).toHaveCount(1);
+  await expect(zh.input).toHaveCount(0);
+  await ask(w, Q_SHIPPING_EN, SHIPPING_EN);
+  await expect(w.shopper.filter({ hasText: Q_SHIPPING_ZH })).toHaveCount(1);
+});
+
+test.describe("signed-in shoppers", () => {
+  // The shop verifies identities: Parley.identify() needs HMAC-SHA256(secret, id), which a shop's backend computes.
+  const SECRET = "test-shop-identity-secret";
+  test.use({ configPatch: { identity_secret: SECRET } });
+  const user = (id: string, signedAs = id) => ({
+    id,
+    email: `${id}@example.com`,
+    name: id,
+    hash: createHmac("sha256", SECRET).update(signedAs).digest("hex"),
+  });
+  const Q_ALICE = Q_SHIPPING_EN;
+  const Q_BOB = "Do you offer free shipping?";
+  const A_BOB = answer("shipping_cost", "en");
+
+  /** Waits until the shopper's message `text` carries the id the server stored it under. */
+  async function stored(w: Widget, text: string): Promise<void> {
+    await expect(w.shopper.filter({ hasText: text })).toHaveAttribute("data-id", /^\d+$/);
+  }
+
+  test("Parley.identify(): switching shoppers never mixes conversations, and each one's comes back on any device", async ({ page, shop, browser }) => {
+    await page.goto(shop.url);
+    const w = widget(page);
+    await expect(w.launcher).toBeVisible();
+    await page.waitForFunction(() => typeof window.Parley?.identify === "function");
+    const identify = (u: ReturnType<typeof user>, p: Page = page) => p.evaluate((x) => window.Parley!.identify(x), u);
+
+    // Alice signs in (before the widget's code has loaded: the call is queued), then chats.
+    await identify(user("alice"));
+    await page.evaluate(() => window.Parley!.open());
+    await expect(w.bot.filter({ hasText: GREETING_EN })).toHaveCount(1);
+    await ask(w, Q_ALICE, SHIPPING_EN);
+    await stored(w, Q_ALICE);
+
+    // Bob signs in on the same browser: nothing of Alice's is shown, he starts his own.
+    await identify(user("bob"));
+    await expect(w.shopper.filter({ hasText: Q_ALICE })).toHaveCount(0);
+    await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(0);
+    await expect(w.bot.filter({ hasText: GREETING_EN })).toHaveCount(1);
+    await ask(w, Q_BOB, A_BOB);
+    await stored(w, Q_BOB);
+
+    // A reload keeps Bob's conversation (and only his).
+    await page.reload();
+    await ensureOpen(w);
+    await expect(w.shopper.filter({ hasText: Q_BOB })).toHaveCount(1);
+    await expect(w.shopper.filter({ hasText: Q_ALICE })).toHaveCount(0);
+
+    // Alice again: her conversation comes back from the server, without Bob's.
+    await identify(user("alice"));
+    await expect(w.shopper.filter({ hasText: Q_ALICE })).toHaveCount(1);
+    await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(1);
+    await expect(w.shopper.filter({ hasText: Q_BOB })).toHaveCount(0);
+    await expect(w.bot.filter({ hasText: A_BOB })).toHaveCount(0);
+    const alice = await transcript(w);
+
+    // Alice on another device (a fresh browser profile) gets the same conversation.
+    const other = await browser.newContext();
+    try {
+      const p2 = await other.newPage();
+      await p2.goto(shop.url);
+      const w2 = widget(p2);
+      await p2.waitForFunction(() => typeof window.Parley?.identify === "function");
+      await identify(user("alice"), p2);
+      await p2.evaluate(() => window.Parley!.open());
+      await expect(w2.shopper.filter({ hasText: Q_ALICE })).toHaveCount(1);
+      await expect.poll(() => transcript(w2)).toEqual(alice);
+    } finally {
+      await other.close();
+    }
+
+    // Someone who knows Alice's id but not her hash sees none of it and goes on as a guest.
+    const forged = await browser.newContext();
+    try {
+      const p3 = await forged.newPage();
+      await p3.goto(shop.url);
+      const w3 = widget(p3);
+      await p3.waitForFunction(() => typeof window.Parley?.identify === "function");
+      await identify(user("alice", "mallory"), p3);
+      await p3.evaluate(() => window.Parley!.open());
+      await expect(w3.dialog.getByText("We could not verify your account; continuing as a guest.")).toBeVisible();
+      await ask(w3, Q_BOB, A_BOB);
+      await stored(w3, Q_BOB);
+      await expect(w3.shopper.filter({ hasText: Q_ALICE })).toHaveCount(0);
+      await expect(w3.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(0);
+    } finally {
+      await forged.close();
+    }
+
+    // The guest's message went into no one else's conversation.
+    await page.reload();
+    await ensureOpen(w);
+    await expect.poll(() => transcript(w)).toEqual(alice);
+  });
+
+  test("Parley.reset() on sign-out leaves the next shopper nothing of the last one's", async ({ page, shop }) => {
+    await page.goto(shop.url);
+    const w = widget(page);
+    await page.waitForFunction(() => typeof window.Parley?.identify === "function");
+    await page.evaluate((u) => window.Parley!.identify(u), user("alice"));
+    await page.evaluate(() => window.Parley!.open());
+    await ask(w, Q_ALICE, SHIPPING_EN);
+    await stored(w, Q_ALICE);
+
+    await page.evaluate(() => window.Parley!.reset());
+    await page.reload();
+    await ensureOpen(w);
+    await expect(w.bot.filter({ hasText: GREETING_EN })).toHaveCount(1);
+    await expect(w.shopper).toHaveCount(0);
+    await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(0);
+    // Nothing of Alice's survives in this browser's storage either.
+    const storage = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+    expect(storage).not.toContain("alice");
+    expect(storage).not.toContain(Q_ALICE);
+  });
+});
+
+for (const missing of ["Worker", "WebAssembly"]) {
+  test(`without ${missing} the widget is answered by the server's core over the socket, with the same answers`, async ({ page, tap }) => {
+    // As on a browser without it: the page sees no such global.
+    await page.addInitScript((name) => Object.defineProperty(window, name, { value: undefined, configurable: true }), missing);
+    const w = await openWidget(page, tap.url);
+    await expect(w.bot.filter({ hasText: GREETING_EN })).toHaveCount(1);
+    await ask(w, Q_SHIPPING_EN, SHIPPING_EN);
+    await ask(w, Q_SHIPPING_ZH, SHIPPING_ZH);
+    await ask(w, "Where is my order?", /order number/i);
+
+    // The socket said "server" mode and carried no in-page answers; no core worker ran.
+    const hellos = tap
+      .wsSince(0, "up")
+      .map((r) => JSON.parse(r.text) as { type?: string; mode?: string })
+      .filter((f) => f.type === "hello");
+    expect(hellos.length).toBeGreaterThan(0);
+    expect(hellos.every((f) => f.mode === "server")).toBe(true);
+    expect(localReplies(tap)).toEqual([]);
+    expect(page.workers().map((wk) => wk.url()).filter((u) => /widget-worker-/.test(u))).toEqual([]);
+    // Each question and each answer once.
+    await expect(w.shopper.filter({ hasText: Q_SHIPPING_EN })).toHaveCount(1);
+    await expect(w.bot.filter({ hasText: SHIPPING_EN })).toHaveCount(1);
+    await expect(w.bot.filter({ hasText: SHIPPING_ZH })).toHaveCount(1);
+  });
+}
+
+test("an agent's message while the chat is closed raises the badge; closing the conversation asks for stars", async ({ page, shop, browser }) => {
+  const agent = await signInAgent(browser, shop.url);
+  try {
+    const w = await openWidget(page, shop.url);
+    const sound = w.dialog.getByRole("button", { name: "Notification sound" });
+    await expect(sound).toHaveAttribute("aria-pressed", "false");
+    await sound.click();
+    await expect(sound).toHaveAttribute("aria-pressed", "true");
+
+    await say(w, HANDOFF);
+    await expect(w.dialog.getByRole("status").filter({ hasText: /Waiting for an agent/ })).toBeVisible();
+    await agent
+      .getByRole("list", { name: "Waiting conversations" })
+      .getByRole("listitem")
+      .filter({ hasText: HANDOFF })
+      .getByRole("button", { name: "Claim" })
+      .click();
+    await expect(w.dialog.getByRole("status").filter({ hasText: "Alex (agent) joined" })).toBeVisible();
+
+    // Closed chat: the agent's message shows up as an unread count on the launcher.
+    await w.input.press("Escape");
+    await expect(w.dialog).toBeHidden();
+    const badge = page.locator("parley-widget .badge");
+    await expect(badge).toBeHidden();
+    const reply = agent.getByRole("textbox", { name: "Reply" });
+    await expect(reply).toBeEnabled();
+    await reply.fill("Are you still there?");
+    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(badge).toBeVisible();
+    await expect(badge).toHaveText("1");
+    await reply.fill("I can see your order now.");
+    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await expect(badge).toHaveText("2");
+    await w.launcher.click();
+    await expect(w.dialog).toBeVisible();
+    await expect(badge).toBeHidden();
+    await expect(w.agent).toHaveCount(2);
+
+    // The sound setting survives a reload.
+    await page.reload();
+    await ensureOpen(w);
+    await expect(w.dialog.getByRole("button", { name: "Notification sound" })).toHaveAttribute("aria-pressed", "true");
+    await expect(w.agent).toHaveCount(2);
+
+    // The agent closes the conversation: the widget asks for a rating, once.
+    await agent.getByRole("button", { name: "Close conversation" }).click();
+    const five = w.dialog.getByRole("button", { name: "Rate 5 of 5" });
+    await expect(five).toBeVisible();
+    await expect(w.dialog.getByRole("button", { name: /^Rate \d of 5$/ })).toHaveCount(5);
+    await five.click();
+    await expect(w.dialog.getByText("Thank you for your feedback!")).toBeVisible();
+    await expect(five).toBeHidden();
+  } finally {
+    await agent.context().close();
+  }
+});
+
+test.describe("theming", () => {
+  const theme = { color: "#b00020", position: "left", title: { en: "Ask Northwind", zh: "问 Northwind" }, avatar: "" };
+  test.use({ configPatch: { widget: theme } });
+
+  test("colour, position and title come from the config; dark mode and reduced motion follow the system", async ({ page, shop }) => {
+    await page.emulateMedia({ colorScheme: "light", reducedMotion: "no-preference" });
+    const w = await openWidget(page, shop.url);
+    await expect(page.getByRole("dialog", { name: "Ask Northwind" })).toBeVisible();
+    const width = page.viewportSize()!.width;
+    const launcher = (await w.launcher.boundingBox())!;
+    const panel = (await w.dialog.boundingBox())!;
+    expect(launcher.x + launcher.width, "launcher on the left").toBeLessThan(width / 2);
+    expect(panel.x, "panel on the left").toBeLessThan(width / 2);
+    const head = w.dialog.locator(".head");
+    await expect(head).toHaveCSS("background-color", "rgb(176, 0, 32)");
+    await expect(head).toHaveCSS("color", "rgb(255, 255, 255)"); // readable on that colour
+
+    const bg = () => w.dialog.evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(await bg()).toBe("rgb(255, 255, 255)");
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await bg()).toBe("rgb(22, 27, 34)");
+
+    const animation = () => w.dialog.evaluate((el) => getComputedStyle(el).animationName);
+    expect(await animation()).not.toBe("none");
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    expect(await animation()).toBe("none");
+  });
+});
+
+test.describe("right-to-left page", () => {
+  test.use({ pageVariants: { "rtl.html": [['<html lang="en">', '<html lang="en" dir="rtl">']] } });
+
+  test("on a right-to-left page the widget mirrors and stays on screen", async ({ page, shop }) => {
+    const w = await openWidget(page, `${shop.url}/rtl.html`);
+    const width = page.viewportSize()!.width;
+    const launcher = (await w.launcher.boundingBox())!;
+    const panel = (await w.dialog.boundingBox())!;
+    expect(launcher.x + launcher.width, "launcher at the inline end (left)").toBeLessThan(width / 2);
+    expect(panel.x).toBeGreaterThanOrEqual(0);
+    expect(panel.x + panel.width).toBeLessThanOrEqual(width);
+    expect(Math.abs(panel.x - launcher.x), "panel aligned with its launcher").toBeLessThan(2);
+    await ask(w, Q_SHIPPING_EN, SHIPPING_EN);
+  });
 });
 
 test.describe("Chinese page", () => {
