@@ -497,8 +497,14 @@ class sqlite_store final : public store {
     // The stored message with this client_id, if the client sent it before.
     std::optional<message_record> find_duplicate_locked(const new_message& m) {
         if (m.client_id.empty()) return std::nullopt;
+        // `client_id <> ''` repeats the partial index's WHERE: SQLite uses a
+        // partial index only when the query implies its condition, and a bound
+        // value does not. Without it every turn scanned its conversation's
+        // messages (17 % of the server's samples at 3,000 turns/s, growing
+        // with the conversation).
         query dup(*this, std::string("SELECT ") + message_columns +
-                             " FROM messages WHERE conversation_id = ? AND client_id = ?");
+                             " FROM messages WHERE conversation_id = ? AND client_id = ? "
+                             "AND client_id <> ''");
         dup.bind(m.conversation_id, m.client_id);
         if (dup.step()) return read_message(dup);
         return std::nullopt;
