@@ -117,12 +117,34 @@ async function fileBytes(cache: Cache | null, url: string): Promise<{ bytes: Uin
   return { bytes: new Uint8Array(await body.arrayBuffer()), cached };
 }
 
-async function sha256Hex(text: string): Promise<string | null> {
+/**
+ * Document vectors as stored in Cache Storage: a little-endian u32 byte length
+ * of a JSON array of the texts, the JSON (padded with spaces to 4 bytes), then
+ * their float32 vectors in that order.
+ */
+function writeVectors(vectors: Map<string, Float32Array>, dim: number): ArrayBuffer {
+  const json = new TextEncoder().encode(JSON.stringify([...vectors.keys()]));
+  const head = json.length + ((4 - (json.length % 4)) % 4);
+  const out = new Uint8Array(4 + head + vectors.size * dim * 4);
+  new DataView(out.buffer).setUint32(0, head, true);
+  out.fill(32, 4, 4 + head);
+  out.set(json, 4);
+  const floats = new Float32Array(out.buffer, 4 + head);
+  let i = 0;
+  for (const v of vectors.values()) floats.set(v, dim * i++);
+  return out.buffer;
+}
+
+/** Reads writeVectors' format into `into`; anything malformed reads as nothing. */
+function readVectors(buf: ArrayBuffer, dim: number, into: Map<string, Float32Array>): void {
   try {
-    const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-    return Array.from(new Uint8Array(d).slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+    const head = new DataView(buf).getUint32(0, true);
+    const texts = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, head))) as unknown;
+    if (!Array.isArray(texts) || buf.byteLength !== 4 + head + texts.length * dim * 4) return;
+    const floats = new Float32Array(buf, 4 + head);
+    texts.forEach((t, i) => typeof t === "string" && into.set(t, floats.subarray(i * dim, (i + 1) * dim)));
   } catch {
-    return null;
+    /* not ours, or truncated */
   }
 }
 
@@ -301,57 +323,70 @@ export class StudentModel {
   }
 
   /**
-   * Embeddings of the documents' texts (flat, texts × dimension), from Cache
-   * Storage when this model and backend embedded the same texts before.
-   * Yields between pieces of work, so the shopper's messages are answered
-   * (with BM25) meanwhile.
+   * Embeddings of the documents' texts (flat, texts × dimension). Vectors are
+   * kept per text in Cache Storage (one entry per model, backend and width), so
+   * any set reuses what an earlier one embedded: the page language's FAQs
+   * first, every language's after widening (only the new texts), and either
+   * again after a reload. `cached`: nothing had to be embedded. Yields between
+   * pieces of work, so the shopper's messages are answered (with BM25) meanwhile.
    */
   async documents(texts: string[]): Promise<{ flat: Float32Array; cached: boolean }> {
+    const dim = this.dimension;
     const cache = await openCache();
-    const hash = await sha256Hex(JSON.stringify(texts));
-    const keyOf = (b: BackendName) => (hash ? `${this.urls.onnx}?documents=${hash}&backend=${b}&dim=${this.dimension}` : "");
-    const want = texts.length * this.dimension;
-    if (cache && hash) {
+    const keyOf = (b: BackendName) => `${this.urls.onnx}?documents&backend=${b}&dim=${dim}`;
+    const known = new Map<string, Float32Array>();
+    if (cache) {
       const hit = await cache.match(keyOf(this.backend)).catch(() => undefined);
-      if (hit) {
-        const flat = new Float32Array(await hit.arrayBuffer());
-        if (flat.length === want) return { flat, cached: true };
-      }
+      if (hit) readVectors(await hit.arrayBuffer().catch(() => new ArrayBuffer(0)), dim, known);
     }
-    const flat = new Float32Array(want);
+    const flat = new Float32Array(texts.length * dim);
+    const missing: number[] = [];
+    texts.forEach((t, i) => {
+      const v = known.get(t);
+      if (v) flat.set(v, i * dim);
+      else missing.push(i);
+    });
+    if (!missing.length) return { flat, cached: true };
     if (this.backend === "webgpu") {
       // Similar lengths together (less padding), a few fixed shapes.
-      const ids = texts.map((t) => this.tokenize(t));
-      const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+      const ids = new Map(missing.map((i) => [i, this.tokenize(texts[i]!)]));
+      const order = [...missing].sort((a, b) => ids.get(a)!.length - ids.get(b)!.length);
       try {
         for (let i = 0; i < order.length; i += GPU_BATCH) {
           const rows = order.slice(i, i + GPU_BATCH);
-          const out = await this.runGpu(rows.map((r) => ids[r]!), GPU_BATCH);
-          rows.forEach((r, k) => flat.set(out[k]!.embedding, r * this.dimension));
+          const out = await this.runGpu(rows.map((r) => ids.get(r)!), GPU_BATCH);
+          rows.forEach((r, k) => flat.set(out[k]!.embedding, r * dim));
         }
       } catch (e) {
         this.backend = "wasm";
         this.report.webgpu = `WebGPU failed at run time: ${errText(e)}`;
+        // Vectors from another backend differ slightly: redo them all here.
+        known.clear();
+        missing.splice(0, missing.length, ...texts.keys());
       }
     }
     if (this.backend === "wasm") {
       let slice = now();
-      for (let i = 0; i < texts.length; i++) {
-        flat.set(unwrap(this.encoder.embed(texts[i]!)).embedding, i * this.dimension);
+      for (const i of missing) {
+        flat.set(unwrap(this.encoder.embed(texts[i]!)).embedding, i * dim);
         if (now() - slice > 8) {
           await yieldToEvents();
           slice = now();
         }
       }
     }
-    const key = keyOf(this.backend);
-    if (cache && key) {
-      // Older entries of this model (another config's documents) go; so do files of older models.
-      const keep = new Set([this.urls.onnx, this.urls.vocab, this.urls.ortWasm, key]);
+    if (cache) {
+      // This set's texts, then earlier ones up to a bound (a shop's other languages, a previous config).
+      const keep = new Map<string, Float32Array>();
+      texts.forEach((t, i) => keep.set(t, flat.subarray(i * dim, (i + 1) * dim)));
+      for (const [t, v] of known) if (keep.size < Math.max(4 * texts.length, 4096) && !keep.has(t)) keep.set(t, v);
+      const key = keyOf(this.backend);
+      // Files of older models go, and so do this model's entries in older formats.
+      const files = new Set([this.urls.onnx, this.urls.vocab, this.urls.ortWasm, key]);
       for (const req of await cache.keys().catch(() => [] as readonly Request[])) {
-        if (!keep.has(req.url)) await cache.delete(req).catch(() => false);
+        if (!files.has(req.url)) await cache.delete(req).catch(() => false);
       }
-      await cache.put(key, new Response(flat.slice().buffer)).catch(() => {});
+      await cache.put(key, new Response(writeVectors(keep, dim))).catch(() => {});
     }
     return { flat, cached: false };
   }
