@@ -130,6 +130,7 @@ hub::hub(net::io_context& ioc, serve_settings settings, logger& log, std::unique
       settings_(std::move(settings)),
       log_(log),
       db_(std::move(db)),
+      turns_(ioc, *db_),
       bus_(std::move(bus)),
       files_(load_pages(settings_.www_dir, log)),
       inference_(std::max(1u, std::thread::hardware_concurrency())),

@@ -33,6 +33,7 @@
 #include "rerank.hpp"
 #include "static_files.hpp"
 #include "store.hpp"
+#include "turn_committer.hpp"
 
 namespace parley::server {
 
@@ -131,6 +132,15 @@ class hub : public std::enable_shared_from_this<hub> {
     std::shared_ptr<webhook_dispatcher> webhooks() const { return webhooks_; }
     logger& log() { return log_; }
     store& db() { return *db_; }
+    // A bot turn, group-committed (turn_committer): `done` is posted to
+    // `executor` once the turn is stored.
+    void commit_turn(store::turn_request turn, boost::asio::any_io_executor executor,
+                     turn_committer::done_fn done) {
+        turns_.submit(std::move(turn), std::move(executor), std::move(done), shared_from_this());
+    }
+    void flush_turns_of(std::string_view conversation_id) {
+        turns_.flush_conversation(conversation_id);
+    }
     metrics_registry& metrics() { return metrics_; }
     const static_files& files() const { return files_; }
 
@@ -234,6 +244,7 @@ class hub : public std::enable_shared_from_this<hub> {
     std::shared_ptr<webhook_dispatcher> webhooks_;
     logger& log_;
     std::unique_ptr<store> db_;
+    turn_committer turns_;
     std::unique_ptr<event_bus> bus_;
     static_files files_;
     metrics_registry metrics_;

@@ -318,6 +318,7 @@ void shopper_session::handle_message(const json& f) {
 
     auto& db = hub_->db();
     const auto shop = hub_->shop();
+    hub_->flush_turns_of(conversation_id_);  // another socket's turn of it may be waiting
     auto c = db.find_conversation(conversation_id_);
     if (!c) throw frame_error("not_found", "this conversation was deleted");
     const auto now = now_ms();
@@ -366,27 +367,54 @@ void shopper_session::count_message(author_kind author) {
     hub_->messages_stored(author).inc();
 }
 
-std::optional<std::vector<message_record>> shopper_session::commit_turn(
-    const conversation_record& c, const new_message* shopper,
-    const std::vector<new_message>& replies, const store::dialog_update& dialog) {
-    auto& db = hub_->db();
-    std::vector<message_record> stored;
-    if (shopper) {
-        auto turn = db.append_turn(*shopper, replies, dialog);
-        send_ack(turn.shopper.message);
-        if (turn.shopper.duplicate) return std::nullopt;  // a retry: stored once, answered once
-        count_message(author_kind::shopper);
-        hub_->publish_message(turn.shopper.message, conversation_status::bot);
-        stored = std::move(turn.replies);
-    } else {
+void shopper_session::commit_turn(const conversation_record& c, const new_message* shopper,
+                                  std::vector<new_message> replies, store::dialog_update dialog,
+                                  turn_stored then) {
+    if (!shopper) {
+        // The first message after a close, stored and acknowledged already.
+        auto& db = hub_->db();
+        std::vector<message_record> stored;
         for (const auto& m : replies) stored.push_back(db.append_message(m).message);
         db.save_dialog(c.id, dialog.state, dialog.intent, dialog.sentiment, now_ms());
+        for (const auto& m : stored) {
+            hub_->publish_message(m, conversation_status::bot);
+            count_message(author_kind::bot);
+        }
+        then(stored);
+        return;
     }
-    for (const auto& m : stored) {
+    // Group commit: the ack goes out once the batch holding this turn is
+    // committed; until then this socket reads no further frame (turns stay
+    // in order).
+    turn_pending_ = true;
+    hub_->commit_turn(
+        {*shopper, std::move(replies), std::move(dialog)}, ws_.get_executor(),
+        [self = shared_from_this(), then = std::move(then),
+         ref = shopper->client_id](store::turn_outcome out) {
+            self->turn_pending_ = false;
+            try {
+                if (out.error) std::rethrow_exception(out.error);
+                self->on_turn_stored(out.result, then);
+            } catch (const std::exception& e) {
+                self->hub_->log().error("shopper_frame_failed",
+                                        {{"error", e.what()}, {"type", "message"}});
+                self->send(error_frame("internal",
+                                       "the server could not handle this frame; try again", ref));
+            }
+            if (!self->turn_pending_) self->resume_reading();
+        });
+}
+
+void shopper_session::on_turn_stored(const store::turn_result& turn, const turn_stored& then) {
+    send_ack(turn.shopper.message);
+    if (turn.shopper.duplicate) return;  // a retry: stored once, answered once
+    count_message(author_kind::shopper);
+    hub_->publish_message(turn.shopper.message, conversation_status::bot);
+    for (const auto& m : turn.replies) {
         hub_->publish_message(m, conversation_status::bot);
         count_message(author_kind::bot);
     }
-    return stored;
+    then(turn.replies);
 }
 
 void shopper_session::bot_turn(const conversation_record& c, const new_message* shopper,
@@ -481,16 +509,17 @@ bool shopper_session::start_rerank(const conversation_record& c, const new_messa
                         p->dialog = std::move(again);
                     }
                 }
+                self->turn_pending_ = false;  // the commit sets it again
                 self->finish_bot_turn(p->c, p->shopper ? &*p->shopper : nullptr, p->dialog, p->r,
                                       p->shop, p->started);
             } catch (const std::exception& ex) {
+                self->turn_pending_ = false;
                 self->hub_->log().error("shopper_frame_failed",
                                         {{"error", ex.what()}, {"type", "message"}});
                 self->send(error_frame("internal",
                                        "the server could not handle this frame; try again", ref));
             }
-            self->turn_pending_ = false;
-            self->resume_reading();
+            if (!self->turn_pending_) self->resume_reading();
         });
     return true;
 }
@@ -518,19 +547,38 @@ void shopper_session::finish_bot_turn(const conversation_record& c, const new_me
         m.now = shopper ? shopper->now : now_ms();
         replies.push_back(std::move(m));
     }
-    const auto stored = commit_turn(c, shopper, replies,
-                                    {dialog.to_json(), dialog.last_item, r.sentiment.frustration});
-    if (!stored) return;
-    hub_->metrics()
-        .counter("parley_bot_replies_total", "Bot replies by kind",
-                 {{"kind", std::string(parley::reply_kind_name(r.kind))}})
-        .inc();
-    hub_->bot_reply_seconds().observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    if (r.kind == parley::reply_kind::handoff)
-        hand_off(c, dialog, std::string(parley::handoff_reason_name(r.handoff)), *shop);
-    if (r.kind == parley::reply_kind::action && r.action)
-        start_action(c, r.action->name, r.action->flow_id, r.action->params, dialog.lang);
+    // What a handoff or a flow action needs once the turn is stored; most
+    // turns need neither, and copy nothing.
+    struct follow_up {
+        conversation_record c;
+        parley::session dialog;
+        parley::reply_kind kind;
+        parley::handoff_reason handoff;
+        std::optional<parley::flow_action> action;
+        std::shared_ptr<const shop_runtime> shop;
+    };
+    std::shared_ptr<const follow_up> next;
+    if (r.kind == parley::reply_kind::handoff || (r.kind == parley::reply_kind::action && r.action))
+        next = std::make_shared<const follow_up>(
+            follow_up{c, dialog, r.kind, r.handoff, r.action, shop});
+    commit_turn(
+        c, shopper, std::move(replies),
+        {dialog.to_json(), dialog.last_item, r.sentiment.frustration},
+        [this, kind = r.kind, next, started](const std::vector<message_record>&) {
+            hub_->metrics()
+                .counter("parley_bot_replies_total", "Bot replies by kind",
+                         {{"kind", std::string(parley::reply_kind_name(kind))}})
+                .inc();
+            hub_->bot_reply_seconds().observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            if (!next) return;
+            if (next->kind == parley::reply_kind::handoff)
+                hand_off(next->c, next->dialog,
+                         std::string(parley::handoff_reason_name(next->handoff)), *next->shop);
+            if (next->kind == parley::reply_kind::action && next->action)
+                start_action(next->c, next->action->name, next->action->flow_id,
+                             next->action->params, next->dialog.lang);
+        });
 }
 
 void shopper_session::start_action(const conversation_record& c, const std::string& name,
@@ -591,11 +639,16 @@ void shopper_session::local_turn(const conversation_record& c, const new_message
     std::optional<parley::flow_action> action;
     if (lr.contains("action") && !lr["action"].is_null())
         action = read_local_action(lr["action"], shop->cfg());
-    const auto stored = commit_turn(c, shopper, replies,
-                                    {dialog.to_json(), dialog.last_item, dialog.last_frustration});
-    if (!stored) return;
-    if (reason != parley::handoff_reason::none) hand_off(c, dialog, handoff, *shop);
-    if (action) start_action(c, action->name, action->flow_id, action->params, dialog.lang);
+    auto state = dialog.to_json();
+    auto intent = dialog.last_item;
+    const double frustration = dialog.last_frustration;
+    commit_turn(c, shopper, std::move(replies), {std::move(state), std::move(intent), frustration},
+                [this, c, dialog = std::move(dialog), reason, handoff, action = std::move(action),
+                 shop](const std::vector<message_record>&) {
+                    if (reason != parley::handoff_reason::none) hand_off(c, dialog, handoff, *shop);
+                    if (action)
+                        start_action(c, action->name, action->flow_id, action->params, dialog.lang);
+                });
 }
 
 void shopper_session::hand_off(const conversation_record& c, parley::session dialog,

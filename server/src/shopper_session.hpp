@@ -4,6 +4,7 @@
 // handoff into the agent queue or the offline form, typing, read, CSAT.
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -66,11 +67,16 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     void resume_reading();
     void local_turn(const conversation_record& c, const new_message* shopper,
                     const nlohmann::json& local_reply);
-    // Stores and announces a turn; nullopt when the shopper's message was a retry.
-    std::optional<std::vector<message_record>> commit_turn(const conversation_record& c,
-                                                           const new_message* shopper,
-                                                           const std::vector<new_message>& replies,
-                                                           const store::dialog_update& dialog);
+    // Stores a turn, acknowledges the shopper's message, announces the
+    // messages and then calls `then` with the stored replies (not for a
+    // retry: stored once, answered once). With the shopper's message the
+    // turn is group-committed: `then` runs later, on this socket's strand,
+    // and no further frame is read until then.
+    using turn_stored = std::function<void(const std::vector<message_record>& replies)>;
+    void commit_turn(const conversation_record& c, const new_message* shopper,
+                     std::vector<new_message> replies, store::dialog_update dialog,
+                     turn_stored then);
+    void on_turn_stored(const store::turn_result& turn, const turn_stored& then);
     void count_message(author_kind author);
     void start_action(const conversation_record& c, const std::string& name,
                       const std::string& flow_id, std::map<std::string, std::string> params,

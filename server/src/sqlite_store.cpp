@@ -461,6 +461,39 @@ class sqlite_store final : public store {
                             const std::optional<dialog_update>& dialog) override {
         std::lock_guard lock(mu_);
         transaction tx(*this);
+        auto out = append_turn_locked(shopper, replies, dialog);
+        if (!out.shopper.duplicate) tx.commit();
+        return out;
+    }
+
+    std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns) override {
+        if (turns.size() > 1) {
+            std::lock_guard lock(mu_);
+            try {
+                transaction tx(*this);
+                std::vector<turn_outcome> out(turns.size());
+                for (std::size_t i = 0; i < turns.size(); ++i)
+                    out[i].result =
+                        append_turn_locked(turns[i].shopper, turns[i].replies, turns[i].dialog);
+                tx.commit();
+                return out;
+            } catch (const std::exception&) {
+                // One turn failed (its conversation was deleted meanwhile) and
+                // the batch rolled back: each turn again on its own, so that
+                // only that one fails. Rare, so not worth a savepoint per turn.
+            }
+        }
+        return store::append_turns(turns);
+    }
+
+    bool batches_turns() const override { return true; }
+
+  private:
+    // append_turn inside the caller's lock and transaction. A duplicate
+    // writes nothing (a turn in the same batch that stored it is seen).
+    turn_result append_turn_locked(const new_message& shopper,
+                                   const std::vector<new_message>& replies,
+                                   const std::optional<dialog_update>& dialog) {
         turn_result out;
         if (auto dup = find_duplicate_locked(shopper)) {
             out.shopper = {std::move(*dup), true};
@@ -489,11 +522,9 @@ class sqlite_store final : public store {
         std::int64_t seq = last - count + 1;
         out.shopper = {insert_message_locked(shopper, seq++), false};
         for (const auto& m : replies) out.replies.push_back(insert_message_locked(m, seq++));
-        tx.commit();
         return out;
     }
 
-  private:
     // The stored message with this client_id, if the client sent it before.
     std::optional<message_record> find_duplicate_locked(const new_message& m) {
         if (m.client_id.empty()) return std::nullopt;

@@ -128,4 +128,16 @@ std::string_view outbox_state_name(outbox_state state) {
     return "pending";
 }
 
+std::vector<store::turn_outcome> store::append_turns(const std::vector<turn_request>& turns) {
+    std::vector<turn_outcome> out(turns.size());
+    for (std::size_t i = 0; i < turns.size(); ++i) {
+        try {
+            out[i].result = append_turn(turns[i].shopper, turns[i].replies, turns[i].dialog);
+        } catch (...) {
+            out[i].error = std::current_exception();
+        }
+    }
+    return out;
+}
+
 }  // namespace parley::server

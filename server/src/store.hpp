@@ -12,6 +12,7 @@
 // Times are milliseconds since the Unix epoch (UTC). Text is UTF-8 and
 // already PII-masked by the caller where the config asks for it.
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -246,6 +247,26 @@ class store {
     virtual turn_result append_turn(const new_message& shopper,
                                     const std::vector<new_message>& replies,
                                     const std::optional<dialog_update>& dialog) = 0;
+    // Group commit: several turns, each exactly as append_turn would store it
+    // (in this order), committed together. One entry per turn comes back: its
+    // result, or the exception its append_turn would have thrown (a deleted
+    // conversation fails that turn alone). The default runs append_turn per
+    // turn; a store with one writer (SQLite) commits the batch at once, one
+    // WAL write for pages the turns share (the conversations' table and
+    // index leaves) and one commit's overhead instead of one per turn.
+    struct turn_request {
+        new_message shopper;
+        std::vector<new_message> replies;
+        std::optional<dialog_update> dialog;
+    };
+    struct turn_outcome {
+        turn_result result;
+        std::exception_ptr error;  // set: the turn was not stored
+    };
+    virtual std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns);
+    // Whether append_turns commits a batch at once (else the server commits
+    // each turn where it happens: PostgreSQL's io threads run them in parallel).
+    virtual bool batches_turns() const { return false; }
     // seq > after_seq, oldest first, at most `limit`.
     virtual std::vector<message_record> messages_after(std::string_view conversation_id,
                                                        std::int64_t after_seq,

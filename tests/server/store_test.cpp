@@ -832,6 +832,58 @@ STORE_TEST("append_turn commits a whole bot turn once", check_append_turn) {
     CHECK(s->messages_after(c.id, 0).size() == 2);
 }
 
+STORE_TEST("append_turns: a batch of turns, each as append_turn stores it", check_append_turns) {
+    auto s = b.open();
+    auto a = s->create_conversation(convo(1000, "tok-batch-a"));
+    auto c = s->create_conversation(convo(1000, "tok-batch-b"));
+    auto turn = [](const std::string& conversation, const std::string& client_id,
+                   const std::string& answer) {
+        store::turn_request t;
+        t.shopper.conversation_id = conversation;
+        t.shopper.client_id = client_id;
+        t.shopper.author = author_kind::shopper;
+        t.shopper.text = "question " + client_id;
+        t.shopper.now = 2000;
+        new_message bot;
+        bot.conversation_id = conversation;
+        bot.author = author_kind::bot;
+        bot.text = answer;
+        bot.now = 2000;
+        t.replies.push_back(bot);
+        t.dialog = store::dialog_update{R"({"v":1})", answer, 0.5};
+        return t;
+    };
+    // Two conversations, one of them twice, and a retry inside the batch.
+    auto out = s->append_turns({turn(a.id, "a-1", "one"), turn(c.id, "b-1", "two"),
+                                turn(a.id, "a-2", "three"), turn(a.id, "a-1", "again")});
+    REQUIRE(out.size() == 4);
+    for (const auto& o : out) CHECK_FALSE(o.error);
+    CHECK(out[0].result.shopper.message.seq == 1);
+    REQUIRE(out[0].result.replies.size() == 1);
+    CHECK(out[0].result.replies[0].seq == 2);
+    CHECK(out[1].result.shopper.message.seq == 1);
+    CHECK(out[2].result.shopper.message.seq == 3);
+    CHECK(out[2].result.replies[0].seq == 4);
+    CHECK(out[3].result.shopper.duplicate);
+    CHECK(out[3].result.shopper.message.seq == 1);
+    CHECK(out[3].result.replies.empty());
+    CHECK(s->messages_after(a.id, 0).size() == 4);
+    CHECK(s->find_conversation(a.id)->intent == "three");
+    CHECK(s->find_conversation(c.id)->last_seq == 2);
+
+    // A turn of a conversation that is gone fails alone.
+    auto mixed = s->append_turns(
+        {turn(c.id, "b-2", "four"), turn("no-such-id", "x-1", "five"), turn(a.id, "a-3", "six")});
+    REQUIRE(mixed.size() == 3);
+    CHECK_FALSE(mixed[0].error);
+    CHECK(mixed[1].error);
+    CHECK_FALSE(mixed[2].error);
+    CHECK(mixed[0].result.shopper.message.seq == 3);
+    CHECK(mixed[2].result.shopper.message.seq == 5);
+    CHECK(s->messages_after(c.id, 0).size() == 4);
+    CHECK(s->messages_after(a.id, 0).size() == 6);
+}
+
 STORE_TEST("webhook outbox: lease, retry, deliver, log", check_outbox) {
     auto s = b.open();
     auto entry = [](const std::string& id, std::int64_t now) {

@@ -1,0 +1,59 @@
+#pragma once
+// Group commit of bot turns. A turn (the shopper's message, the bot's reply,
+// the dialog state) is acknowledged only once it is committed (store.hpp).
+// Committing each turn on its own made SQLite's commit (WAL frames for the
+// conversation's table and index pages, the commit's own work) the largest
+// cost of a turn. Here turns wait for the handlers already queued on the io
+// threads (the other sockets that became readable together) and commit in
+// one transaction; at low load a batch is one turn and waits for nothing.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "store.hpp"
+
+namespace parley::server {
+
+class turn_committer {
+  public:
+    using done_fn = std::function<void(store::turn_outcome)>;
+
+    turn_committer(boost::asio::io_context& ioc, store& db) : ioc_(ioc), db_(db) {}
+
+    // Stores a turn; `done` is posted to `executor` (the socket's strand) once
+    // it is committed or failed, never called from inside submit(). A store
+    // that does not batch (PostgreSQL, whose io threads commit in parallel)
+    // commits it here and now. `owner` (the hub holding this and the store)
+    // is kept alive until the batch is committed.
+    void submit(store::turn_request turn, boost::asio::any_io_executor executor, done_fn done,
+                std::shared_ptr<const void> owner);
+
+    // Commits the waiting batch now if it holds a turn of this conversation:
+    // a second socket of the conversation must read its dialog state after
+    // that turn, not before.
+    void flush_conversation(std::string_view conversation_id);
+
+  private:
+    struct waiting {
+        store::turn_request turn;
+        boost::asio::any_io_executor executor;
+        done_fn done;
+    };
+    void flush();
+    void commit(std::vector<waiting> batch);
+
+    boost::asio::io_context& ioc_;
+    store& db_;
+    std::mutex mu_;
+    std::vector<waiting> batch_;
+    std::unordered_set<std::string> conversations_;  // of batch_
+    bool flush_posted_ = false;
+};
+
+}  // namespace parley::server
