@@ -405,14 +405,15 @@ void hub::publish(const json& event) {
     bus_->publish(dump(event));
 }
 
-void hub::publish_message(const message_record& m, conversation_status status) {
+void hub::publish_message(const message_record& m, conversation_status status,
+                          const shopper_session* sent_by) {
     if (single_node_) {
         auto ev = std::make_shared<hub_event>();
         ev->kind = "msg";
         ev->conversation_id = m.conversation_id;
         ev->body = json{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
         ev->message = m;
-        dispatch(ev);
+        dispatch(ev, sent_by);
         return;
     }
     json ev{{"e", "msg"}, {"c", m.conversation_id}, {"st", status_name(status)}};
@@ -458,7 +459,7 @@ void hub::on_bus(const std::string& payload) {
     dispatch(ev);
 }
 
-void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
+void hub::dispatch(const std::shared_ptr<const hub_event>& ev, const shopper_session* sent_by) {
     if (ev->kind == "config") {
         apply_config_version(ev->body.value("v", std::int64_t{0}));
         return;
@@ -478,7 +479,8 @@ void hub::dispatch(const std::shared_ptr<const hub_event>& ev) {
         } else if (!ev->conversation_id.empty()) {
             auto [first, last] = shoppers_.equal_range(ev->conversation_id);
             for (auto it = first; it != last; ++it)
-                if (auto s = it->second.lock()) shoppers.push_back(std::move(s));
+                if (auto s = it->second.lock(); s && s.get() != sent_by)
+                    shoppers.push_back(std::move(s));
         }
         for (auto& [ptr, weak] : agents_)
             if (auto a = weak.lock()) agents.push_back(std::move(a));

@@ -197,7 +197,10 @@ class hub : public std::enable_shared_from_this<hub> {
 
     // Announces a change to every node.
     void publish(const nlohmann::json& event);
-    void publish_message(const message_record& m, conversation_status status);
+    // `sent_by`: a socket of this node that already sent the message itself
+    // (a bot turn's own reply): on one node it is not handed the event again.
+    void publish_message(const message_record& m, conversation_status status,
+                         const shopper_session* sent_by = nullptr);
 
     // Agents signed in to the console, across all nodes (presence heartbeat).
     int agents_online() const;
@@ -229,7 +232,8 @@ class hub : public std::enable_shared_from_this<hub> {
 
   private:
     void on_bus(const std::string& payload);
-    void dispatch(const std::shared_ptr<const hub_event>& ev);
+    void dispatch(const std::shared_ptr<const hub_event>& ev,
+                  const shopper_session* sent_by = nullptr);
     void schedule_queue_refresh();
     void schedule_tickets_refresh();
     void do_heartbeat();

@@ -1,11 +1,15 @@
 #include "shopper_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "auth.hpp"
 #include "flow_actions.hpp"
 #include "frames.hpp"
+#include "parley/json.hpp"
 #include "parley/pii.hpp"
 #include "parley/utf8.hpp"
 
@@ -278,11 +282,22 @@ void shopper_session::send_missing(std::int64_t up_to) {
 void shopper_session::send_ack(const message_record& m) {
     // The stored (PII-masked) text and time ride along: the sender's copy
     // becomes what was stored, without the echo a second frame would be.
-    send(json{{"type", "ack"},
-              {"client_id", m.client_id},
-              {"id", m.seq},
-              {"text", m.text},
-              {"ts", m.created_at}});
+    // Written directly (keys in the order nlohmann's map gave them): one per
+    // message, and building a json object for it cost a dozen allocations.
+    parley::json::writer w;
+    w.begin_object()
+        .key("client_id")
+        .string(m.client_id)
+        .key("id")
+        .integer(m.seq)
+        .key("text")
+        .string(m.text)
+        .key("ts")
+        .integer(m.created_at)
+        .key("type")
+        .string("ack")
+        .end_object();
+    send_shared(std::make_shared<const std::string>(w.take()));
     if (m.seq > last_sent_) acked_own_.insert(m.seq);
 }
 
@@ -406,15 +421,47 @@ void shopper_session::commit_turn(const conversation_record& c, const new_messag
 }
 
 void shopper_session::on_turn_stored(const store::turn_result& turn, const turn_stored& then) {
-    send_ack(turn.shopper.message);
+    const auto& own = turn.shopper.message;
+    // This socket's copy of the reply goes out right behind the ack, both in
+    // one TCP segment (corked until the queue drains), instead of coming back
+    // through the hub a hop later and leaving in a segment of its own: one
+    // transmit and one wake-up of the client less per turn. Only when this
+    // socket has sent everything before the turn; else the hub's events fill
+    // the gap from the store first.
+    const bool direct =
+        !turn.shopper.duplicate && !turn.replies.empty() && own.seq == last_sent_ + 1;
+    if (direct) cork();
+    send_ack(own);
     if (turn.shopper.duplicate) return;  // a retry: stored once, answered once
+    if (direct)
+        for (const auto& m : turn.replies) send_message(m);
+    const shopper_session* sent_by = direct ? this : nullptr;
     count_message(author_kind::shopper);
-    hub_->publish_message(turn.shopper.message, conversation_status::bot);
+    hub_->publish_message(own, conversation_status::bot, sent_by);
     for (const auto& m : turn.replies) {
-        hub_->publish_message(m, conversation_status::bot);
+        hub_->publish_message(m, conversation_status::bot, sent_by);
         count_message(author_kind::bot);
     }
     then(turn.replies);
+}
+
+void shopper_session::cork() {
+#ifdef TCP_CORK
+    if (corked_) return;
+    const int on = 1;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    corked_ = ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
+#endif
+}
+
+void shopper_session::uncork() {
+#ifdef TCP_CORK
+    if (!corked_) return;
+    corked_ = false;
+    const int off = 0;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+#endif
 }
 
 void shopper_session::bot_turn(const conversation_record& c, const new_message* shopper,
@@ -796,7 +843,10 @@ void shopper_session::do_write() {
 void shopper_session::on_write(beast::error_code ec, std::size_t) {
     if (ec) return;
     queue_.pop();
-    if (!queue_.empty()) do_write();
+    if (!queue_.empty())
+        do_write();
+    else
+        uncork();  // what the turn corked leaves now, in one segment
     if (read_paused_ && !turn_pending_ && queue_.size() <= resume_reading_at && !closing_) {
         read_paused_ = false;
         do_read();

@@ -97,6 +97,10 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     bool local_mode_ = false;
     bool closing_ = false;
     bool read_paused_ = false;  // backpressure: the client is not reading our frames
+    // TCP_CORK is on: a turn's frames go out together once the queue drains.
+    bool corked_ = false;
+    void cork();
+    void uncork();
     // A turn waits for the large model: frames after it wait too, so that
     // turns commit in the order the shopper sent them.
     bool turn_pending_ = false;
