@@ -22,6 +22,8 @@
 // models/set_calibration.py stores in the model file (`parley.calibration`).
 // --margin-scale S fixes the fused margins' scale instead of matching BM25's
 // "Did you mean…?" share (which differs by language and by questions per FAQ).
+// --vector-weight W, --centroid-weight W and --centroid-questions N set the
+// retriever_options of the same names (the shipped defaults otherwise).
 // --cache FILE keeps the vectors between runs (texts not in it are embedded
 // and added), as a large model over HTTP takes minutes for the 30k texts.
 #include <algorithm>
@@ -227,6 +229,10 @@ int main(int argc, char** argv) {
             index_questions = static_cast<std::size_t>(std::max(1, std::stoi(argv[++i])));
         else if (a == "--vector-weight" && i + 1 < argc)
             options.vector_weight = std::stof(argv[++i]);
+        else if (a == "--centroid-weight" && i + 1 < argc)
+            options.centroid_weight = std::stof(argv[++i]);
+        else if (a == "--centroid-questions" && i + 1 < argc)
+            options.centroid_questions = std::stof(argv[++i]);
         else if (a == "--margin-scale" && i + 1 < argc)
             fixed_margin_scale = std::stof(argv[++i]);
         else if (a == "--cache" && i + 1 < argc)

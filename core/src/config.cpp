@@ -866,6 +866,7 @@ config parse_config(std::string_view json_text) {
         object_reader h(*v, r.at("retrieval"));
         h.number("answer_weight", c.retrieval.answer_weight, 0, 1);
         h.number("vector_weight", c.retrieval.vector_weight, 0, 1);
+        h.number("centroid_weight", c.retrieval.centroid_weight, 0, 1);
         h.finish();
     }
     if (auto v = r.get("pii")) {

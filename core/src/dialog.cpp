@@ -167,6 +167,7 @@ dialog_engine::dialog_engine(config cfg, retriever_options options, engine_limit
     : config_(std::move(cfg)), limits_(limits) {
     options.answer_weight = static_cast<float>(config_.retrieval.answer_weight);
     options.vector_weight = static_cast<float>(config_.retrieval.vector_weight);
+    options.centroid_weight = static_cast<float>(config_.retrieval.centroid_weight);
     retriever_ = retriever::build(config_, options);
 }
 

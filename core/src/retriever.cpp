@@ -143,7 +143,36 @@ void retriever::set_document_embeddings(std::span<const float> flat, std::size_t
     index.reserve(documents_.size());
     for (std::size_t d = 0; d < documents_.size(); ++d)
         index.add(flat.subspan(d * dimension, dimension));
+    // Prototypes: the sum of each item's unit question vectors (queries are
+    // compared with questions only); vector_index normalizes what it stores.
+    // An item of one question is its own prototype, so it gets none (a shop
+    // of such FAQs pays nothing per query).
+    std::vector<float> sums(items_.size() * dimension, 0.0f);
+    std::vector<std::uint32_t> questions(items_.size(), 0);
+    for (std::size_t d = 0; d < documents_.size(); ++d) {
+        if (documents_[d].is_answer) continue;
+        const auto item = documents_[d].item;
+        ++questions[item];
+        const auto v = flat.subspan(d * dimension, dimension);
+        float norm = 0.0f;
+        for (float x : v) norm += x * x;
+        if (norm <= 0.0f) continue;
+        norm = 1.0f / std::sqrt(norm);
+        auto* sum = sums.data() + item * dimension;
+        for (std::size_t i = 0; i < dimension; ++i) sum[i] += v[i] * norm;
+    }
+    vector_index centroids(dimension, storage);
+    std::vector<std::uint32_t> rows(items_.size(), static_cast<std::uint32_t>(-1));
+    for (std::size_t item = 0; item < items_.size(); ++item) {
+        const auto sum = std::span<const float>(sums).subspan(item * dimension, dimension);
+        if (questions[item] > 1 &&
+            std::any_of(sum.begin(), sum.end(), [](float x) { return x != 0.0f; }))
+            rows[item] = centroids.add(sum);
+    }
     vectors_ = std::move(index);
+    centroids_ = std::move(centroids);
+    centroid_row_ = std::move(rows);
+    question_count_ = std::move(questions);
 }
 
 document_embedding_plan retriever::embedding_plan() const {
@@ -244,6 +273,17 @@ retrieval_result retriever::rank(std::vector<std::string> tokens,
             const auto item = documents_[d].item;
             if (cos[d] > item_cos[item])
                 item_cos[item] = cos[d], item_doc[item] = static_cast<std::uint32_t>(d);
+        }
+        if (const float cw = options_.centroid_weight; cw > 0.0f && centroids_.size() > 0) {
+            const auto proto = centroids_.cosine_all(embedding);
+            for (std::size_t item = 0; item < items_.size(); ++item) {
+                const auto row = centroid_row_[item];
+                if (row == static_cast<std::uint32_t>(-1) || item_cos[item] <= -1.0f) continue;
+                const auto n =
+                    static_cast<float>(std::max<std::uint32_t>(question_count_[item], 1));
+                const float w = cw * std::min(1.0f, options_.centroid_questions / n);
+                item_cos[item] = (1.0f - w) * item_cos[item] + w * proto[row];
+            }
         }
         // Items the embedding finds but BM25 does not (no shared words) still compete.
         std::vector<std::uint32_t> order(items_.size());

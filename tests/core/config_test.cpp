@@ -75,6 +75,12 @@ TEST_CASE("errors name the JSON path and what was expected") {
           "business_hours.weekly.mon[0]: expected the closing time after the opening time");
     CHECK(error_of("{" + shop + R"(,"faqs":[],"widget":{"color":"red"}})") ==
           "widget.color: expected a colour like \"#1f6feb\"");
+    CHECK(error_of("{" + shop + R"(,"faqs":[],"retrieval":{"centroid_weight":1.5}})") ==
+          "retrieval.centroid_weight: expected a number between 0 and 1");
+    const auto c = parse_config("{" + shop + R"(,"faqs":[],"retrieval":{"centroid_weight":0.25}})");
+    CHECK(c.retrieval.centroid_weight == doctest::Approx(0.25));
+    CHECK(parse_config("{" + shop + R"(,"faqs":[]})").retrieval.centroid_weight ==
+          doctest::Approx(0.7));
 }
 
 TEST_CASE("unknown fields are refused by name, extension fields are allowed") {

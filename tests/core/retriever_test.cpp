@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <map>
+
 #include "parley/dialog.hpp"
 #include "test_support.hpp"
 
@@ -55,4 +58,38 @@ TEST_CASE("embeddings from outside are fused with BM25") {
     REQUIRE_FALSE(res.ranked.empty());
     CHECK(r.items()[res.ranked[0].item].id == "b");
     CHECK_THROWS(r.set_document_embeddings(std::vector<float>{1, 0, 0}, 2));
+}
+
+TEST_CASE("an item's prototype (its questions' mean vector) counts with centroid_weight") {
+    // "a": three phrasings at 55°, 60° and 65°; "b": two far-apart ones at 0° and 80°.
+    // A query at 78° is nearest to one of b's questions, but nearer to a's prototype.
+    config c = parse_config(R"({"shop":{"name":"S","locale":"en"},"faqs":[
+        {"id":"a","questions":["a one","a two","a three"],"answer":"A"},
+        {"id":"b","questions":["b one","b two"],"answer":"B"}]})");
+    const auto at = [](float degrees) {
+        const float r = degrees * 3.14159265f / 180.0f;
+        return std::vector<float>{std::cos(r), std::sin(r)};
+    };
+    const auto top = [&](float centroid_weight) {
+        retriever_options o;
+        o.answer_weight = 0;
+        o.centroid_weight = centroid_weight;
+        auto r = retriever::build(c, o);
+        std::vector<float> flat;
+        const std::map<std::string, float> degrees{{"a one", 55}, {"a two", 60}, {"a three", 65},
+                                                   {"b one", 0},  {"b two", 80}, {"a", 60},
+                                                   {"b", 40}};
+        for (const auto& d : r.documents()) {
+            const auto v = at(degrees.at(d.text));
+            flat.insert(flat.end(), v.begin(), v.end());
+        }
+        r.set_document_embeddings(flat, 2, vector_storage::float32);
+        const auto res = r.query("gamma", at(78));
+        REQUIRE(res.used_vectors);
+        REQUIRE_FALSE(res.ranked.empty());
+        return r.items()[res.ranked[0].item].id;
+    };
+    CHECK(top(0.0f) == "b");  // the single nearest question
+    CHECK(top(0.7f) == "a");  // the prototype
+    CHECK(retriever_options{}.centroid_weight == doctest::Approx(0.7f));
 }

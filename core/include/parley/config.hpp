@@ -79,8 +79,9 @@ struct handoff_settings {
 };
 
 struct retrieval_settings {
-    double answer_weight = 0.3;  // BM25 weight of FAQ answers relative to questions
-    double vector_weight = 0.8;  // share of the cosine in the fused score (retriever.hpp)
+    double answer_weight = 0.3;    // BM25 weight of FAQ answers relative to questions
+    double vector_weight = 0.8;    // share of the cosine in the fused score (retriever.hpp)
+    double centroid_weight = 0.7;  // share of an item's prototype in its cosine (retriever.hpp)
 };
 
 struct opening_interval {
