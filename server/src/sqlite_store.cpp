@@ -1090,24 +1090,26 @@ class sqlite_store final : public store {
     }
 
     // The checkpointer's own connection copies committed WAL frames into the
-    // database every 50 ms without waiting for the writer (PASSIVE). Under
+    // database every 25 ms without waiting for the writer (PASSIVE). Under
     // steady writes such a pass never quite completes (new frames arrive while
     // it copies), and SQLite only rewinds the WAL after one that did: without
     // a rewind the WAL grew by ~20 KB per bot turn and lookups slowed until the
     // server fell behind. So each pass ends with a second PASSIVE checkpoint
     // under the store's mutex: the writer is paused, only the frames committed
     // during the first pass are left to copy, the checkpoint completes and the
-    // next commit starts the WAL over (which stays at ~200 ms of writes). That
+    // next commit starts the WAL over (which stays at ~25 ms of writes). That
     // pause is mostly its two fsyncs (WAL before, database after: what keeps a
     // power cut from corrupting the file), ~4 ms at 1,500 turns/s. The earlier
     // design let the WAL reach 16 MiB and had the writer finish the job after
     // a commit: rarer but longer stalls, bot p99 17 / 23 ms at 1,000 / 1,500
     // turns/s against 3.9 / 9.4 now (BENCHMARKS.md). A RESTART checkpoint from
     // this thread stalled the writer in SQLite's busy handler instead.
-    // Every 200 ms, not 50: a pass copies each page written since the last
-    // one once, however often it was rewritten (a busy conversation's message
-    // leaf, the conversations' pages), and its fsyncs are per pass; with group
-    // commit that took ~10 % of the server's CPU per bot reply (BENCHMARKS.md).
+    // Every 25 ms: the pause grows with the frames left for it. On a quiet
+    // machine, bot p99 at 3,000 / 4,000 / 5,000 turns/s was 47.9 / 45.1 / - ms
+    // every 200 ms, 14.0 / 28.3 / - every 50, 8.2-9.1 / 14.0-15.3 / 21.8-26.9
+    // every 25 and 64.7 at 4,000/s every 10 (the fsyncs come too often). A
+    // longer interval saves CPU (a page rewritten meanwhile is copied once):
+    // 200 ms measured ~10 % less per bot reply than 50 on a contended machine.
     //
     // A writer that commits in a tight loop (a bulk import, the tests) leaves
     // no gap for that lock, and on a saturated machine this nice-10 thread may
@@ -1133,7 +1135,7 @@ class sqlite_store final : public store {
         // applies a thread's nice value to that thread alone).
         setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
         std::unique_lock lock(checkpoint_mu_);
-        while (cdb && !checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(200),
+        while (cdb && !checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(25),
                                                [this] { return stopping_; })) {
             lock.unlock();
             // Catch up outside the lock until a pass is short, so that little
