@@ -2,8 +2,8 @@
 // page gets the bot's reply with no network round trip. It fetches the shop
 // config (or takes the one it is given, in preview), instantiates the core and
 // answers `respond`/`greet` requests — with BM25 at once, and once the student
-// sentence encoder is loaded (model.ts: after the first shopper message or
-// when the page says it is idle) with each message's embedding fused in.
+// sentence encoder is loaded (model.ts: once the shopper has been quiet for a
+// second after an answer, or when the page says it is idle) with each message's embedding fused in.
 // model.ts is a chunk of its own (esbuild splitting): imported when the model loads.
 import type { BackendName, StudentModel } from "./model";
 import type { FromWorker, ModelInfo, ModelUrls, ToWorker } from "./shared";
@@ -60,8 +60,25 @@ let wanted: "message" | "idle" | null = null;
 const info: ModelInfo = { status: "idle", embedded: 0 };
 const report = () => post({ type: "model", info: JSON.parse(JSON.stringify(info)) as ModelInfo });
 
+/**
+ * Loading the model (and building the widened engine) holds this worker for
+ * one long task (~80-120 ms here), which a message arriving meanwhile would
+ * wait for. So it starts only once no answer has gone out for QUIET_MS: the
+ * shopper is reading or typing. (The page's idle signal says nothing about
+ * the shopper: its main thread is idle while they chat.)
+ */
+const QUIET_MS = 1000;
+let lastAnswer = -Infinity;
+let quietTimer: ReturnType<typeof setTimeout> | undefined;
+
 /** Asks for the model: loads it once the engine is up (and only if this device should). */
 function want(trigger: "message" | "idle"): void {
+  const wait = lastAnswer + QUIET_MS - performance.now();
+  if (wait > 0) {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(() => want(trigger), wait);
+    return;
+  }
   // Every language's FAQs come in idle time too (Save-Data: only once a shopper writes in another).
   if (engine && partialLang && !widening && info.off !== "save-data") {
     const w = (widening = widen());
@@ -249,7 +266,10 @@ async function handle(m: ToWorker): Promise<void> {
   }
   post({ type: "result", id: m.id, out });
   if (embedded || (m.type === "respond" && model)) report();
-  if (m.type === "respond") want("message"); // after the first answer is out
+  if (m.type === "respond") {
+    lastAnswer = performance.now();
+    want("message"); // after the first answer is out
+  }
 }
 
 function enqueue(m: ToWorker): void {
