@@ -175,6 +175,21 @@ async function signInAgent(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
+/** In /console: claims the one waiting conversation whose preview shows `text`. */
+async function claim(agent: Page, text: string): Promise<void> {
+  const item = agent.getByRole("list", { name: "Waiting conversations" }).getByRole("listitem").filter({ hasText: text });
+  await expect(item).toHaveCount(1);
+  await item.getByRole("button", { name: "Claim" }).click();
+}
+
+/** In /console: sends `text` to the claimed conversation's shopper. */
+async function agentSays(agent: Page, text: string): Promise<void> {
+  const reply = agent.getByRole("textbox", { name: "Reply" });
+  await expect(reply).toBeEnabled();
+  await reply.fill(text);
+  await agent.getByRole("button", { name: "Send", exact: true }).click();
+}
+
 /** The texts of the in-page core's replies the widget reported to the server (message.local_reply, PROTOCOL.md). */
 function localReplies(tap: NetTap, mark = 0): string[] {
   const out: string[] = [];
@@ -317,16 +332,10 @@ test("a handoff reaches /console and the agent's reply reaches the shopper", asy
     const w = await openWidget(page, shop.url);
     await say(w, HANDOFF);
 
-    const waiting = agent.getByRole("list", { name: "Waiting conversations" });
-    const item = waiting.getByRole("listitem").filter({ hasText: HANDOFF });
-    await expect(item).toHaveCount(1);
-    await item.getByRole("button", { name: "Claim" }).click();
+    await claim(agent, HANDOFF);
 
     const replyText = "Hi, I'm Alex from the Northwind team. How can I help?";
-    const reply = agent.getByRole("textbox", { name: "Reply" });
-    await expect(reply).toBeEnabled();
-    await reply.fill(replyText);
-    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await agentSays(agent, replyText);
 
     // The shopper sees it live, as the agent's message.
     await expect(w.agent.filter({ hasText: replyText })).toHaveCount(1);
@@ -339,8 +348,7 @@ test("a handoff reaches /console and the agent's reply reaches the shopper", asy
     // Agent text is text too: markup stays literal, only http(s) URLs become
     // (safe) links, a javascript: URL does not.
     const tricky = `See https://northwind.example/returns or <b onclick="window.__xss=3">javascript:window.__xss=4</b>`;
-    await reply.fill(tricky);
-    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await agentSays(agent, tricky);
     const shown = w.agent.filter({ hasText: "northwind.example/returns" });
     await expect(shown).toHaveCount(1);
     await expect(shown).toContainText(`<b onclick="window.__xss=3">javascript:window.__xss=4</b>`);
@@ -715,16 +723,12 @@ test("Parley.on(): ready, open, close, message and handoff fire with their docum
     expect(queued.position).toBe(1);
     expect(queued.agent).toBeNull();
 
-    const waiting = agent.getByRole("list", { name: "Waiting conversations" });
-    await waiting.getByRole("listitem").filter({ hasText: HANDOFF }).getByRole("button", { name: "Claim" }).click();
+    await claim(agent, HANDOFF);
     await expect.poll(async () => (await events("handoff")).map((x) => x.data?.status)).toEqual(["queued", "agent"]);
     expect((await events("handoff"))[1]!.data!.agent).toBe("Alex (agent)");
 
     const replyText = "Hello from Alex, I can help with that.";
-    const reply = agent.getByRole("textbox", { name: "Reply" });
-    await expect(reply).toBeEnabled();
-    await reply.fill(replyText);
-    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await agentSays(agent, replyText);
     await expect(w.agent.filter({ hasText: replyText })).toHaveCount(1);
     await expect
       .poll(async () => (await events("message")).filter((x) => x.data?.author === "agent").map((x) => x.data?.text))
@@ -925,12 +929,7 @@ test("an agent's message while the chat is closed raises the badge; closing the 
 
     await say(w, HANDOFF);
     await expect(w.dialog.getByRole("status").filter({ hasText: /Waiting for an agent/ })).toBeVisible();
-    await agent
-      .getByRole("list", { name: "Waiting conversations" })
-      .getByRole("listitem")
-      .filter({ hasText: HANDOFF })
-      .getByRole("button", { name: "Claim" })
-      .click();
+    await claim(agent, HANDOFF);
     await expect(w.dialog.getByRole("status").filter({ hasText: "Alex (agent) joined" })).toBeVisible();
 
     // Closed chat: the agent's message shows up as an unread count on the launcher.
@@ -938,14 +937,10 @@ test("an agent's message while the chat is closed raises the badge; closing the 
     await expect(w.dialog).toBeHidden();
     const badge = page.locator("parley-widget .badge");
     await expect(badge).toBeHidden();
-    const reply = agent.getByRole("textbox", { name: "Reply" });
-    await expect(reply).toBeEnabled();
-    await reply.fill("Are you still there?");
-    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await agentSays(agent, "Are you still there?");
     await expect(badge).toBeVisible();
     await expect(badge).toHaveText("1");
-    await reply.fill("I can see your order now.");
-    await agent.getByRole("button", { name: "Send", exact: true }).click();
+    await agentSays(agent, "I can see your order now.");
     await expect(badge).toHaveText("2");
     await w.launcher.click();
     await expect(w.dialog).toBeVisible();
