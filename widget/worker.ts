@@ -3,7 +3,8 @@
 // config (or takes the one it is given, in preview), instantiates the core and
 // answers `respond`/`greet` requests — with BM25 at once, and once the student
 // sentence encoder is loaded (model.ts: once the shopper has been quiet for a
-// second after an answer, or when the page says it is idle) with each message's embedding fused in.
+// second after an answer, or when the page says it is idle) with each
+// message's embedding fused in.
 // model.ts is a chunk of its own (esbuild splitting): imported when the model loads.
 import type { BackendName, StudentModel } from "./model";
 import type { FromWorker, ModelInfo, ModelUrls, ToWorker } from "./shared";
@@ -73,6 +74,7 @@ let quietTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Asks for the model: loads it once the engine is up (and only if this device should). */
 function want(trigger: "message" | "idle"): void {
+  if (info.status === "idle") wanted ||= trigger; // the first trigger, even if the load waits
   const wait = lastAnswer + QUIET_MS - performance.now();
   if (wait > 0) {
     clearTimeout(quietTimer);
@@ -85,8 +87,7 @@ function want(trigger: "message" | "idle"): void {
     w.then((e) => (chain = chain.then(() => install(e))), () => widening === w && (widening = null));
   }
   if (info.status !== "idle") return;
-  wanted ||= trigger;
-  if (engine && modelUrls) void loadModel(wanted);
+  if (engine && modelUrls) void loadModel(wanted!);
 }
 
 /** Save-Data or a small device: BM25 only (the server's model can still answer). */
