@@ -463,3 +463,168 @@ export class StudentModel {
     return counts;
   }
 }
+
+// ---- the model in a worker of its own -----------------------------------------------
+/*
+ * The encoder module's init (~40-120 ms) and the documents' embedding are long
+ * tasks; in the worker whose core answers, a message arriving meanwhile would
+ * wait for them. So the worker that loads the model starts a third one for it
+ * (the same script, which serves these messages) and talks to it through
+ * RemoteModel: the same methods, a message away (~0.5 ms).
+ */
+
+/** What RemoteModel mirrors of the model after each reply (WebGPU may fail at run time). */
+interface ModelState {
+  backend: BackendName;
+  report: LoadReport;
+  dimension: number;
+  maxPositions: number;
+  calibration: string;
+}
+type ModelOp = "embed" | "documents" | "warmUp" | "tokenize" | "placement";
+/** The protocol of the model worker (to it). */
+export type ToModel =
+  | { type: "model-load"; urls: ModelUrls; webgpuFallback: boolean }
+  | { type: "model-call"; id: number; op: ModelOp; args: unknown[] };
+/** The protocol of the model worker (from it). */
+type FromModel =
+  | { type: "model-loaded"; state: ModelState }
+  | { type: "model-failed"; error: string }
+  | { type: "model-reply"; id: number; value?: unknown; error?: string; state: ModelState };
+
+const stateOf = (m: StudentModel): ModelState => ({
+  backend: m.backend,
+  report: m.report,
+  dimension: m.dimension,
+  maxPositions: m.maxPositions,
+  calibration: m.calibration,
+});
+
+/** The model worker's side: loads the model on `model-load`, then answers `model-call`s in order. */
+export function serveModel(post: (m: FromModel, transfer?: Transferable[]) => void): (m: ToModel) => void {
+  let model: Promise<StudentModel> | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  return (m) => {
+    if (m.type === "model-load") {
+      model ||= StudentModel.load(m.urls, m.webgpuFallback);
+      model.then(
+        (s) => post({ type: "model-loaded", state: stateOf(s) }),
+        (e) => post({ type: "model-failed", error: errText(e) }),
+      );
+      return;
+    }
+    chain = chain.then(async () => {
+      let s: StudentModel | null = null;
+      try {
+        if (!model) throw new Error("model-call before model-load");
+        s = await model;
+        const [a, b] = m.args as [never, never];
+        const value =
+          m.op === "embed" ? await s.embed(a, b)
+          : m.op === "documents" ? await s.documents(a)
+          : m.op === "warmUp" ? await s.warmUp()
+          : m.op === "tokenize" ? s.tokenize(a)
+          : await s.placement();
+        // The documents' vectors (a few MB) move rather than being copied.
+        const flat = m.op === "documents" ? (value as { flat: Float32Array }).flat : null;
+        post({ type: "model-reply", id: m.id, value, state: stateOf(s) }, flat ? [flat.buffer] : []);
+      } catch (e) {
+        const state = s ? stateOf(s) : ({} as ModelState);
+        post({ type: "model-reply", id: m.id, error: errText(e), state });
+      }
+    });
+  };
+}
+
+/** Thrown when no model worker could start (the caller loads the model in its own thread). */
+export class NoModelWorker extends Error {}
+
+/** The model in the worker `spawn()` starts: StudentModel's methods, each a message away. */
+export class RemoteModel {
+  backend!: BackendName;
+  report!: LoadReport;
+  dimension!: number;
+  maxPositions!: number;
+  calibration!: string;
+  private ids = 0;
+  private readonly calls = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void }>();
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker, state: ModelState) {
+    this.sync(state);
+  }
+
+  private sync(s: ModelState): void {
+    if (!s.report) return;
+    Object.assign(this, s);
+  }
+
+  /** Starts the model worker and loads the model there; NoModelWorker if the worker did not start. */
+  static start(spawn: () => Worker, urls: ModelUrls, webgpuFallback = false): Promise<RemoteModel> {
+    return new Promise((resolve, reject) => {
+      let w: Worker;
+      try {
+        w = spawn();
+      } catch (e) {
+        reject(new NoModelWorker(errText(e)));
+        return;
+      }
+      let remote: RemoteModel | null = null;
+      w.onmessage = (e: MessageEvent<FromModel>) => {
+        const m = e.data;
+        if (m.type === "model-loaded") resolve((remote = new RemoteModel(w, m.state)));
+        else if (m.type === "model-failed") {
+          w.terminate();
+          reject(new Error(m.error));
+        } else if (m.type === "model-reply" && remote) remote.reply(m);
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        w.terminate();
+        if (remote) remote.die(new Error("the model worker stopped"));
+        else reject(new NoModelWorker("the model worker failed to start"));
+      };
+      w.postMessage({ type: "model-load", urls, webgpuFallback } satisfies ToModel);
+    });
+  }
+
+  private reply(m: Extract<FromModel, { type: "model-reply" }>): void {
+    this.sync(m.state);
+    const c = this.calls.get(m.id);
+    this.calls.delete(m.id);
+    if (!c) return;
+    if (m.error !== undefined) c.rej(new Error(m.error));
+    else c.res(m.value);
+  }
+
+  private die(e: Error): void {
+    this.dead = e;
+    for (const c of this.calls.values()) c.rej(e);
+    this.calls.clear();
+  }
+
+  private call<T>(op: ModelOp, ...args: unknown[]): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = ++this.ids;
+    return new Promise<T>((res, rej) => {
+      this.calls.set(id, { res: res as (v: unknown) => void, rej });
+      this.worker.postMessage({ type: "model-call", id, op, args } satisfies ToModel);
+    });
+  }
+
+  embed(texts: string[], backend?: BackendName): Promise<Embedded[]> {
+    return this.call("embed", texts, backend);
+  }
+  documents(texts: string[]): Promise<{ flat: Float32Array; cached: boolean }> {
+    return this.call("documents", texts);
+  }
+  warmUp(): Promise<void> {
+    return this.call("warmUp");
+  }
+  tokenize(normalized: string): Promise<Int32Array> {
+    return this.call("tokenize", normalized);
+  }
+  placement(): Promise<Record<string, number>> {
+    return this.call("placement");
+  }
+}

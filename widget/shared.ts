@@ -137,11 +137,18 @@ export type ToWorker =
       modelOff?: ModelOff;
       /** Settings.webgpu === "fallback". */
       webgpuFallback?: true;
+      /**
+       * Set by a widget worker for the second worker it starts (worker.ts, "the
+       * upgrade"): load the model at once, for this trigger, and start no worker.
+       */
+      upgrade?: "message" | "idle";
     }
   | { type: "respond"; id: number; session: string; locale: string; text: string }
   | { type: "greet"; id: number; session: string; locale: string }
   /** The page is idle after load: the worker may load the model now. */
-  | { type: "idle" };
+  | { type: "idle" }
+  /** Diagnostics (self.parleyModel), passed on to the upgrade worker once it answers. */
+  | { type: "diag"; id: number; op: "embed" | "placement"; texts?: string[]; backend?: "webgpu" | "wasm" };
 
 /** Worker protocol (worker → page). */
 export type FromWorker =
@@ -149,4 +156,5 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "failed"; error: string }
   | { type: "result"; id: number; out: string }
-  | { type: "model"; info: ModelInfo };
+  | { type: "model"; info: ModelInfo }
+  | { type: "diag"; id: number; value?: unknown; error?: string };

@@ -4,9 +4,11 @@
 // answers `respond`/`greet` requests — with BM25 at once, and once the student
 // sentence encoder is loaded (model.ts: once the shopper has been quiet for a
 // second after an answer, or when the page says it is idle) with each
-// message's embedding fused in.
+// message's embedding fused in. The model and every language's FAQs are
+// loaded by a second worker (this same script, "the upgrade"), which answers
+// from then on: loading them here would hold up the shopper's next answer.
 // model.ts is a chunk of its own (esbuild splitting): imported when the model loads.
-import type { BackendName, StudentModel } from "./model";
+import type { BackendName, RemoteModel, StudentModel, ToModel } from "./model";
 import type { FromWorker, ModelInfo, ModelUrls, ToWorker } from "./shared";
 
 interface Engine {
@@ -29,7 +31,7 @@ interface Core {
 
 const scope = self as unknown as {
   postMessage(m: FromWorker): void;
-  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  onmessage: ((e: MessageEvent<ToWorker | ToModel>) => void) | null;
   /** Diagnostics for tests and developers (Playwright: worker.evaluate). */
   parleyModel?: {
     readonly info: ModelInfo;
@@ -56,9 +58,10 @@ let chain: Promise<void> = Promise.resolve();
 // ---- the student model -------------------------------------------------------
 let modelUrls: ModelUrls | null = null;
 let webgpuFallback = false;
-let model: StudentModel | null = null;
+/** In a worker of its own (RemoteModel), or in this one where a worker cannot start one. */
+let model: StudentModel | RemoteModel | null = null;
 let wanted: "message" | "idle" | null = null;
-const info: ModelInfo = { status: "idle", embedded: 0 };
+let info: ModelInfo = { status: "idle", embedded: 0 };
 const report = () => post({ type: "model", info: JSON.parse(JSON.stringify(info)) as ModelInfo });
 
 /**
@@ -81,13 +84,16 @@ function want(trigger: "message" | "idle"): void {
     quietTimer = setTimeout(() => want(trigger), wait);
     return;
   }
+  if (!engine) return; // init() asks again
   // Every language's FAQs come in idle time too (Save-Data: only once a shopper writes in another).
-  if (engine && partialLang && !widening && info.off !== "save-data") {
+  const widen_ = !!partialLang && !widening && info.off !== "save-data";
+  const load = info.status === "idle" && !!modelUrls;
+  if (upgrade || ((widen_ || load) && startUpgrade(wanted!))) return; // the upgrade worker does both
+  if (widen_) {
     const w = (widening = widen());
     w.then((e) => (chain = chain.then(() => install(e))), () => widening === w && (widening = null));
   }
-  if (info.status !== "idle") return;
-  if (engine && modelUrls) void loadModel(wanted!);
+  if (load) void loadModel(wanted!);
 }
 
 /** Save-Data or a small device: BM25 only (the server's model can still answer). */
@@ -104,8 +110,14 @@ async function loadModel(trigger: "message" | "idle"): Promise<void> {
   info.trigger = trigger;
   report();
   try {
-    const { StudentModel: Model } = await import("./model");
-    const m = await Model.load(modelUrls!, webgpuFallback);
+    const { StudentModel: Model, RemoteModel: Remote, NoModelWorker } = await import("./model");
+    let m: StudentModel | RemoteModel;
+    try {
+      m = await Remote.start(spawnWorker, modelUrls!, webgpuFallback);
+    } catch (e) {
+      if (!(e instanceof NoModelWorker)) throw e;
+      m = await Model.load(modelUrls!, webgpuFallback);
+    }
     info.backend = m.backend;
     if (m.report.webgpu) info.webgpu = m.report.webgpu;
     if (m.report.adapter) info.adapter = m.report.adapter;
@@ -137,7 +149,7 @@ async function loadModel(trigger: "message" | "idle"): Promise<void> {
  * Embeds the engine's documents with the model and hands them over, with the
  * model's calibration; null if the engine was swapped out meanwhile.
  */
-async function attachDocuments(e: Engine, m: StudentModel) {
+async function attachDocuments(e: Engine, m: StudentModel | RemoteModel) {
   const texts = JSON.parse(e.documentTexts()) as string[];
   if (!Array.isArray(texts)) throw new Error("documentTexts: " + JSON.stringify(texts));
   const docs = await m.documents(texts);
@@ -187,6 +199,123 @@ function install(e: Engine): void {
     old.delete();
   }
   if (model && !vectorEngines.has(e)) void attachDocuments(e, model).catch(() => {});
+}
+
+// ---- the upgrade worker ----------------------------------------------------------
+/*
+ * Loading the model is a few long tasks (the encoder module's init ~120 ms,
+ * the core's engine over every language's FAQs 25-70 ms, handing it the
+ * documents' vectors 12-26 ms: -Oz wasm), and a shopper's message arriving
+ * meanwhile waits for them. So a second worker (this script, `upgrade` in its
+ * init) builds all of it, on another thread, while this one answers with BM25
+ * over the page language's FAQs; once the model is ready (or has failed) every
+ * request goes to it. Sessions travel with each request, so nothing moves.
+ * This worker's engine stays as the fallback should the upgrade die; where a
+ * worker cannot start one (an old browser, a CSP), it loads them itself.
+ */
+let isUpgrade = false;
+let initMsg: Extract<ToWorker, { type: "init" }> | null = null;
+let upgrade: Worker | null = null;
+/** The upgrade worker once it is ready: it answers. */
+let delegate: Worker | null = null;
+let upgradeReady = false;
+let onUpgradeReady: (ok: boolean) => void = () => {};
+/** Whether the upgrade worker's engine (every language's FAQs) is up; false if it died first. */
+let upgradeReadyP: Promise<boolean> = Promise.resolve(false);
+let upgradeDone = false;
+let upgradeIds = 0;
+const upgradeWaits = new Map<number, (m: Extract<FromWorker, { type: "result" | "diag" }> | null) => void>();
+
+/** Another worker running this script (throws where a worker cannot start one). */
+function spawnWorker(): Worker {
+  const url = import.meta.url;
+  try {
+    return new Worker(url, { type: "module" });
+  } catch {
+    // A worker started from a blob (a cross-origin page) has the page's origin: the same trick as the page.
+    return new Worker(URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};`], { type: "text/javascript" })), { type: "module" });
+  }
+}
+
+/** Starts the upgrade worker; false where a worker cannot start one (load in this one then). */
+function startUpgrade(trigger: "message" | "idle"): boolean {
+  if (isUpgrade || upgradeDone || !initMsg) return false;
+  let w: Worker;
+  try {
+    w = spawnWorker();
+  } catch {
+    upgradeDone = true;
+    return false;
+  }
+  upgrade = w;
+  upgradeReadyP = new Promise((res) => (onUpgradeReady = res));
+  const init: ToWorker = { ...initMsg, configUrl: fullConfigUrl, upgrade: trigger };
+  delete init.configLang;
+  if (info.status === "idle" && modelUrls) {
+    info.status = "loading";
+    info.trigger = trigger;
+    report();
+  } else {
+    delete init.model;
+    init.modelOff = info.off || "no-model";
+  }
+  w.onmessage = (e: MessageEvent<FromWorker>) => onUpgrade(w, e.data);
+  w.onerror = (e) => {
+    e.preventDefault();
+    dropUpgrade(w, "the upgrade worker failed to start");
+  };
+  w.postMessage(init);
+  return true;
+}
+
+function onUpgrade(w: Worker, m: FromWorker): void {
+  if (w !== upgrade) return;
+  if (m.type === "result" || m.type === "diag") {
+    upgradeWaits.get(m.id)?.(m);
+    upgradeWaits.delete(m.id);
+  } else if (m.type === "failed") {
+    dropUpgrade(w, m.error);
+  } else if (m.type === "model") {
+    if (m.info.status === "idle") return; // its state before it starts loading
+    info = m.info;
+    report();
+  } else if (m.type === "ready") {
+    upgradeReady = true;
+    onUpgradeReady(true);
+  }
+  if (!delegate && upgradeReady && info.status !== "loading" && info.status !== "idle") {
+    // Between two answers, so none is cut off.
+    chain = chain.then(() => {
+      if (upgrade !== w) return;
+      delegate = w;
+      partialLang = null;
+    });
+  }
+}
+
+/** The upgrade is gone: this worker answers again, with what it has; the model loads here (if it was not ready). */
+function dropUpgrade(w: Worker, error: string): void {
+  if (w !== upgrade) return;
+  w.terminate();
+  upgrade = delegate = null;
+  upgradeDone = true;
+  onUpgradeReady(false);
+  for (const done of upgradeWaits.values()) done(null);
+  upgradeWaits.clear();
+  if (info.status === "loading" || (info.status === "ready" && !model)) {
+    info = { status: "idle", embedded: info.embedded };
+    void error; // it loads again here; the error is not the page's concern
+    if (wanted) want(wanted);
+  }
+}
+
+/** Asks the upgrade worker; null if it died meanwhile. */
+function ask<T extends "result" | "diag">(w: Worker, m: ToWorker & { id: number }): Promise<Extract<FromWorker, { type: T }> | null> {
+  const id = ++upgradeIds;
+  return new Promise((res) => {
+    upgradeWaits.set(id, res as (m: Extract<FromWorker, { type: "result" | "diag" }> | null) => void);
+    w.postMessage({ ...m, id });
+  });
 }
 
 // ---- answering -------------------------------------------------------------------
@@ -242,13 +371,24 @@ async function withVectors(e: Engine, session: string, text: string): Promise<st
 }
 
 async function handle(m: ToWorker): Promise<void> {
-  if (m.type === "init" || m.type === "idle") return;
+  if (m.type === "init" || m.type === "idle" || m.type === "diag") return;
   let out: string;
   let embedded = false;
+  const r = delegate && (await ask<"result">(delegate, m));
+  if (r) {
+    post({ type: "result", id: m.id, out: r.out });
+    return;
+  }
   try {
     if (!engine) throw new Error("core not loaded");
     if (m.type === "respond" && partialLang && engine.language(m.text, partialLang) !== partialLang) {
-      // A shopper writes in another language than the page's: wait for every language's FAQs.
+      // A shopper writes in another language than the page's: wait for every language's FAQs,
+      // which the upgrade worker has (or is about to have: it builds its engine first, in ~50 ms).
+      const r = upgrade && (await upgradeReadyP) && upgrade && (await ask<"result">(upgrade, m));
+      if (r) {
+        post({ type: "result", id: m.id, out: r.out });
+        return;
+      }
       const w = (widening ||= widen());
       try {
         install(await w);
@@ -278,6 +418,11 @@ function enqueue(m: ToWorker): void {
 }
 
 async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
+  initMsg = m;
+  if (m.upgrade) {
+    isUpgrade = true;
+    wanted = m.upgrade;
+  }
   // Preview (the admin page) hands over the draft config itself: nothing is fetched.
   fullConfigUrl = m.configUrl;
   if (typeof m.config !== "string" && m.configLang) partialLang = m.configLang;
@@ -322,9 +467,28 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
   }
 }
 
+/** A diagnostics request (from the worker that started this one as its upgrade). */
+async function diag(m: Extract<ToWorker, { type: "diag" }>): Promise<void> {
+  try {
+    const d = scope.parleyModel!;
+    const value = m.op === "embed" ? await d.embed(m.texts || [], m.backend) : await d.placement();
+    post({ type: "diag", id: m.id, value });
+  } catch (e) {
+    post({ type: "diag", id: m.id, error: String((e as Error).message || e) });
+  }
+}
+
+/** The model worker's side (model.ts), loaded with the first message for it; messages keep their order. */
+let modelServer: Promise<(m: ToModel) => void> | null = null;
+
 scope.onmessage = (e) => {
   const m = e.data;
-  if (m.type === "init") void init(m);
+  if (m.type === "model-load" || m.type === "model-call") {
+    const send = scope.postMessage as unknown as (m: unknown, transfer?: Transferable[]) => void;
+    modelServer ||= import("./model").then((x) => x.serveModel((r, transfer) => send.call(scope, r, transfer || [])));
+    void modelServer.then((serve) => serve(m));
+  } else if (m.type === "init") void init(m);
+  else if (m.type === "diag") void diag(m);
   else if (m.type === "idle") want("idle");
   else if (!engine) waiting.push(m);
   else enqueue(m);
@@ -336,13 +500,24 @@ scope.parleyModel = {
   },
   /** Shopper texts through the core's analysis, then the model: ids, embedding, frustration. */
   async embed(texts, backend) {
+    if (delegate) return viaUpgrade({ type: "diag", id: 0, op: "embed", texts, ...(backend ? { backend } : {}) });
     if (!engine || !model) throw new Error(`model not ready (${info.status})`);
     const normalized = texts.map((t) => engine!.analysisText(t));
-    const out = await model.embed(normalized, backend);
-    return out.map((v, i) => ({ ids: Array.from(model!.tokenize(normalized[i]!)), embedding: Array.from(v.embedding), frustration: v.frustration }));
+    const m = model;
+    const out = await m.embed(normalized, backend);
+    const ids = await Promise.all(normalized.map((t) => m.tokenize(t)));
+    return out.map((v, i) => ({ ids: Array.from(ids[i]!), embedding: Array.from(v.embedding), frustration: v.frustration }));
   },
   placement() {
+    if (delegate) return viaUpgrade({ type: "diag", id: 0, op: "placement" });
     if (!model) return Promise.reject(new Error(`model not ready (${info.status})`));
     return model.placement();
   },
 };
+
+async function viaUpgrade<T>(m: Extract<ToWorker, { type: "diag" }>): Promise<T> {
+  const r = await ask<"diag">(delegate!, m);
+  if (!r) throw new Error("the upgrade worker died");
+  if (r.error !== undefined) throw new Error(r.error);
+  return r.value as T;
+}

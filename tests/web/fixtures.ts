@@ -220,6 +220,14 @@ export class NetTap {
     private readonly wss: WebSocketServer,
   ) {}
 
+  /** Headers added to (or replacing those of) responses whose path matches. */
+  readonly extraHeaders: [RegExp, Record<string, string>][] = [];
+
+  /** From now on, responses to paths matching `re` carry `headers` too. */
+  addHeaders(re: RegExp, headers: Record<string, string>): void {
+    this.extraHeaders.push([re, headers]);
+  }
+
   /** A cursor: records made after this call have a larger `seq`. */
   mark(): number {
     return this.seq;
@@ -260,7 +268,8 @@ export class NetTap {
       const fwd = http.request(
         { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent },
         (ures) => {
-          res.writeHead(ures.statusCode ?? 502, ures.headers);
+          const extra = tap!.extraHeaders.filter(([re]) => re.test(req.url ?? "/")).map(([, h]) => h);
+          res.writeHead(ures.statusCode ?? 502, Object.assign({}, ures.headers, ...extra));
           ures.pipe(res);
         },
       );

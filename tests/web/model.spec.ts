@@ -210,6 +210,63 @@ test("an idle page loads the model without any message", async ({ page, tap }) =
   test.info().annotations.push({ type: "model load (wasm, idle)", description: JSON.stringify(ready) });
 });
 
+/** The model's files (and the encoder module) that `wk` fetched itself (Resource Timing of that worker). */
+async function modelFilesFetchedBy(wk: Worker): Promise<string[]> {
+  return wk.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((r) => new URL(r.name).pathname)
+      .filter((p) => /^\/(student-|parley-encoder-)/.test(p)),
+  );
+}
+
+test("the model loads in workers of its own: the worker that answers never runs a long task for it", async ({ page, tap }) => {
+  test.setTimeout(180_000);
+  await recordModelEvents(page);
+  await holdIdle(page);
+  await open(page, tap.url);
+  expect(await flushIdle(page)).toBeGreaterThan(0);
+  const ready = await waitModel(page, ["ready", "failed"], 150_000);
+  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+
+  // Three copies of the widget worker: the one that answers, the upgrade, the model's.
+  const workers = page.workers().filter((wk) => /widget-worker-[A-Za-z0-9]+\.js/.test(wk.url()));
+  expect(workers).toHaveLength(3);
+  const answering = widgetWorker(page);
+  expect(await modelFilesFetchedBy(answering), "model files fetched by the answering worker").toEqual([]);
+  const fetched = (await Promise.all(workers.map(modelFilesFetchedBy))).flat();
+  expect(fetched).toEqual(expect.arrayContaining([expect.stringMatching(/^\/student-[A-Za-z0-9]+\.onnx/), expect.stringMatching(/^\/parley-encoder-/)]));
+
+  // Answers now come with the message's embedding (from the upgrade), in English and Chinese.
+  const reply = await ask(page, PARAPHRASE.text);
+  await expect(reply).toContainText(answer(PARAPHRASE.item));
+  expect((await localReply(tap, PARAPHRASE.text)).item_id).toBe(PARAPHRASE.item);
+  const zh = await ask(page, "运费是多少？");
+  await expect(zh).not.toHaveText("");
+  await expect.poll(async () => (await lastModel(page))?.embedded).toBe(2);
+  // The diagnostics of the answering worker reach the model where it is.
+  const [v] = await answering.evaluate((t) => (self as unknown as WorkerScope).parleyModel.embed([t]), PARAPHRASE.text);
+  expect(v!.embedding).toHaveLength(ready.dimension!);
+  expect(v!.ids.length).toBeGreaterThan(2);
+});
+
+test("where a worker cannot start another, the model loads in the one that answers", async ({ page, tap }) => {
+  test.setTimeout(180_000);
+  // The worker's own policy (a worker's CSP comes with its script) lets it start no worker.
+  tap.addHeaders(/^\/widget-worker-[A-Za-z0-9]+\.js$/, { "content-security-policy": "worker-src 'none'" });
+  await recordModelEvents(page);
+  await holdIdle(page);
+  await open(page, tap.url);
+  expect(await flushIdle(page)).toBeGreaterThan(0);
+  const ready = await waitModel(page, ["ready", "failed"], 150_000);
+  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+  expect(page.workers().filter((wk) => /widget-worker-/.test(wk.url()))).toHaveLength(1);
+  expect(await modelFilesFetchedBy(widgetWorker(page))).toEqual(expect.arrayContaining([expect.stringMatching(/^\/student-/)]));
+  const reply = await ask(page, PARAPHRASE.text);
+  await expect(reply).toContainText(answer(PARAPHRASE.item));
+  await expect.poll(async () => (await lastModel(page))?.embedded).toBe(1);
+});
+
 test("after a reload the model comes from Cache Storage, not the network", async ({ page, tap }) => {
   test.setTimeout(240_000);
   await recordModelEvents(page);
