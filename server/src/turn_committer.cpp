@@ -19,6 +19,15 @@ void turn_committer::submit(store::turn_request turn, net::any_io_executor execu
     batch_.push_back({std::move(turn), std::move(executor), std::move(done)});
     if (flush_posted_) return;
     flush_posted_ = true;
+    if (std::chrono::steady_clock::now() - last_commit_ < busy_gap) {
+        // Busy (a batch committed moments ago): gather for a moment. At
+        // 4,000-5,000 turns/s most batches posted at once held one turn,
+        // each its own commit with its own WAL frames; waiting 0.5 ms cut
+        // the server's CPU by ~6 % (bench/load, 12 interleaved runs).
+        timer_.expires_after(batch_window);
+        timer_.async_wait([this, owner = std::move(owner)](boost::system::error_code) { flush(); });
+        return;
+    }
     // Behind every handler queued so far: the sockets that became readable
     // with this one add their turns before the batch commits.
     net::post(ioc_, [this, owner = std::move(owner)] { flush(); });
@@ -41,6 +50,8 @@ void turn_committer::flush() {
         flush_posted_ = false;
     }
     if (!batch.empty()) commit(std::move(batch));
+    std::lock_guard lock(mu_);
+    last_commit_ = std::chrono::steady_clock::now();
 }
 
 void turn_committer::commit(std::vector<waiting> batch) {

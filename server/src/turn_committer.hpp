@@ -6,8 +6,12 @@
 // cost of a turn. Here turns wait for the handlers already queued on the io
 // threads (the other sockets that became readable together) and commit in
 // one transaction; at low load a batch is one turn and waits for nothing.
+// Under load (a batch committed less than busy_gap ago) a batch gathers for
+// batch_window first.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -54,6 +58,10 @@ class turn_committer {
     std::vector<waiting> batch_;
     std::unordered_set<std::string> conversations_;  // of batch_
     bool flush_posted_ = false;
+    static constexpr std::chrono::microseconds batch_window{500};
+    static constexpr std::chrono::milliseconds busy_gap{2};
+    boost::asio::steady_timer timer_{ioc_};  // the gathering batch's window
+    std::chrono::steady_clock::time_point last_commit_{};
 };
 
 }  // namespace parley::server
