@@ -223,6 +223,8 @@ let onUpgradeReady: (ok: boolean) => void = () => {};
 /** Whether the upgrade worker's engine (every language's FAQs) is up; false if it died first. */
 let upgradeReadyP: Promise<boolean> = Promise.resolve(false);
 let upgradeDone = false;
+/** How long a message in another language waits for the upgrade's engine before this worker widens itself. */
+const UPGRADE_WAIT_MS = 2000;
 let upgradeIds = 0;
 const upgradeWaits = new Map<number, (m: Extract<FromWorker, { type: "result" | "diag" }> | null) => void>();
 
@@ -262,7 +264,7 @@ function startUpgrade(trigger: "message" | "idle"): boolean {
   w.onmessage = (e: MessageEvent<FromWorker>) => onUpgrade(w, e.data);
   w.onerror = (e) => {
     e.preventDefault();
-    dropUpgrade(w, "the upgrade worker failed to start");
+    dropUpgrade(w);
   };
   w.postMessage(init);
   return true;
@@ -274,7 +276,7 @@ function onUpgrade(w: Worker, m: FromWorker): void {
     upgradeWaits.get(m.id)?.(m);
     upgradeWaits.delete(m.id);
   } else if (m.type === "failed") {
-    dropUpgrade(w, m.error);
+    dropUpgrade(w);
   } else if (m.type === "model") {
     if (m.info.status === "idle") return; // its state before it starts loading
     info = m.info;
@@ -286,15 +288,16 @@ function onUpgrade(w: Worker, m: FromWorker): void {
   if (!delegate && upgradeReady && info.status !== "loading" && info.status !== "idle") {
     // Between two answers, so none is cut off.
     chain = chain.then(() => {
-      if (upgrade !== w) return;
-      delegate = w;
-      partialLang = null;
+      if (upgrade === w) delegate = w;
     });
   }
 }
 
-/** The upgrade is gone: this worker answers again, with what it has; the model loads here (if it was not ready). */
-function dropUpgrade(w: Worker, error: string): void {
+/**
+ * The upgrade is gone (it failed to start, or its core failed): this worker answers again, with
+ * what it has (and widens itself when a shopper needs it); the model loads here if it was not ready.
+ */
+function dropUpgrade(w: Worker): void {
   if (w !== upgrade) return;
   w.terminate();
   upgrade = delegate = null;
@@ -304,7 +307,6 @@ function dropUpgrade(w: Worker, error: string): void {
   upgradeWaits.clear();
   if (info.status === "loading" || (info.status === "ready" && !model)) {
     info = { status: "idle", embedded: info.embedded };
-    void error; // it loads again here; the error is not the page's concern
     if (wanted) want(wanted);
   }
 }
@@ -384,7 +386,8 @@ async function handle(m: ToWorker): Promise<void> {
     if (m.type === "respond" && partialLang && engine.language(m.text, partialLang) !== partialLang) {
       // A shopper writes in another language than the page's: wait for every language's FAQs,
       // which the upgrade worker has (or is about to have: it builds its engine first, in ~50 ms).
-      const r = upgrade && (await upgradeReadyP) && upgrade && (await ask<"result">(upgrade, m));
+      const ready = Promise.race([upgradeReadyP, new Promise<false>((res) => setTimeout(() => res(false), UPGRADE_WAIT_MS))]);
+      const r = upgrade && (await ready) && upgrade && (await ask<"result">(upgrade, m));
       if (r) {
         post({ type: "result", id: m.id, out: r.out });
         return;
