@@ -210,6 +210,30 @@ test("an idle page loads the model without any message", async ({ page, tap }) =
   test.info().annotations.push({ type: "model load (wasm, idle)", description: JSON.stringify(ready) });
 });
 
+test("a visitor who never opens the chat downloads none of the model; opening it starts the load", async ({ page, tap }) => {
+  test.setTimeout(180_000);
+  await recordModelEvents(page);
+  await holdIdle(page);
+  await page.goto(tap.url);
+  await expect(launcher(page)).toBeVisible();
+  // The page goes idle: the loader's callback loads the UI and its worker, whose own callback comes next.
+  await expect
+    .poll(async () => {
+      await flushIdle(page);
+      return (await lastModel(page))?.status;
+    }, { message: "the worker is up", timeout: 30_000 })
+    .toBe("idle");
+  await flushIdle(page);
+  await page.waitForTimeout(3000);
+  expect(modelRequests(tap), "model files fetched for a visitor who never opened the chat").toEqual([]);
+  expect((await lastModel(page))?.status).toBe("idle");
+
+  await launcher(page).click();
+  const ready = await waitModel(page, ["ready", "failed"], 150_000);
+  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+  expect(modelRequests(tap, ONNX_FILE)).toHaveLength(1);
+});
+
 /** The model's files (and the encoder module) that `wk` fetched itself (Resource Timing of that worker). */
 async function modelFilesFetchedBy(wk: Worker): Promise<string[]> {
   return wk.evaluate(() =>
@@ -283,6 +307,8 @@ test("after a reload the model comes from Cache Storage, not the network", async
   expect(stored).toContainEqual(expect.stringMatching(/^parley-model-v\d+ \/student-[A-Za-z0-9]+\.onnx/));
 
   await page.reload();
+  // Nothing loads until the shopper opens the chat again (or has written in it): then from Cache Storage.
+  await launcher(page).click();
   const second = await waitModel(page, ["ready", "failed"], 150_000);
   expect(second, JSON.stringify(second)).toMatchObject({ status: "ready", cached: { onnx: true, vocab: true, documents: true } });
   expect(modelRequests(tap, ONNX_FILE), "the .onnx is downloaded once").toHaveLength(1);
