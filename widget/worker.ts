@@ -65,11 +65,11 @@ let info: ModelInfo = { status: "idle", embedded: 0 };
 const report = () => post({ type: "model", info: JSON.parse(JSON.stringify(info)) as ModelInfo });
 
 /**
- * Loading the model (and building the widened engine) holds this worker for
- * one long task (~80-120 ms here), which a message arriving meanwhile would
- * wait for. So it starts only once no answer has gone out for QUIET_MS: the
- * shopper is reading or typing. (The page's idle signal says nothing about
- * the shopper: its main thread is idle while they chat.)
+ * Loading the model (and building the widened engine) takes seconds of CPU,
+ * and on a small device the answering worker shares the cores with it. So it
+ * starts only once no answer (the greeting included) has gone out for
+ * QUIET_MS: the shopper is reading or typing. (The page's idle signal says
+ * nothing about the shopper: its main thread is idle while they chat.)
  */
 const QUIET_MS = 1000;
 let lastAnswer = -Infinity;
@@ -410,10 +410,9 @@ async function handle(m: ToWorker): Promise<void> {
   }
   post({ type: "result", id: m.id, out });
   if (embedded || (m.type === "respond" && model)) report();
-  if (m.type === "respond") {
-    lastAnswer = performance.now();
-    want("message"); // after the first answer is out
-  }
+  // The greeting counts too: the shopper reads it (the page's idle signal comes as the chat opens).
+  lastAnswer = performance.now();
+  if (m.type === "respond") want("message"); // after the first answer is out
 }
 
 function enqueue(m: ToWorker): void {
@@ -464,7 +463,8 @@ async function init(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
     post({ type: "ready" });
     for (const w of waiting) enqueue(w);
     waiting = [];
-    if (wanted) want(wanted);
+    // After the queued answers (the greeting among them), which start the quiet period.
+    chain = chain.then(() => void (wanted && want(wanted)));
   } catch (e) {
     post({ type: "failed", error: String((e as Error).message || e) });
   }
@@ -492,7 +492,11 @@ scope.onmessage = (e) => {
     void modelServer.then((serve) => serve(m));
   } else if (m.type === "init") void init(m);
   else if (m.type === "diag") void diag(m);
-  else if (m.type === "idle") want("idle");
+  else if (m.type === "idle") {
+    // The page says so as the chat opens: the quiet period starts now if no answer has gone out yet.
+    if (lastAnswer === -Infinity) lastAnswer = performance.now();
+    want("idle");
+  }
   else if (!engine) waiting.push(m);
   else enqueue(m);
 };
