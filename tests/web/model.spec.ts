@@ -162,6 +162,17 @@ async function localReply(tap: NetTap, text: string): Promise<{ item_id: string;
   return found!;
 }
 
+/** Opens the chat with the page's idle callbacks held, releases them, and waits for the model: loaded on idle, on wasm. */
+async function openAndLoadOnIdle(page: Page, tap: NetTap): Promise<ModelInfo> {
+  await recordModelEvents(page);
+  await holdIdle(page);
+  await open(page, tap.url);
+  expect(await flushIdle(page)).toBeGreaterThan(0);
+  const ready = await waitModel(page, ["ready", "failed"], 150_000);
+  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+  return ready;
+}
+
 function widgetWorker(page: Page): Worker {
   const w = page.workers().find((wk) => /widget-worker-[A-Za-z0-9]+\.js/.test(wk.url()));
   if (!w) throw new Error(`no widget worker among ${page.workers().map((wk) => wk.url()).join(", ")}`);
@@ -246,12 +257,7 @@ async function modelFilesFetchedBy(wk: Worker): Promise<string[]> {
 
 test("the model loads in workers of its own: the worker that answers never runs a long task for it", async ({ page, tap }) => {
   test.setTimeout(180_000);
-  await recordModelEvents(page);
-  await holdIdle(page);
-  await open(page, tap.url);
-  expect(await flushIdle(page)).toBeGreaterThan(0);
-  const ready = await waitModel(page, ["ready", "failed"], 150_000);
-  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+  const ready = await openAndLoadOnIdle(page, tap);
 
   // Three copies of the widget worker: the one that answers, the upgrade, the model's.
   const workers = page.workers().filter((wk) => /widget-worker-[A-Za-z0-9]+\.js/.test(wk.url()));
@@ -278,12 +284,7 @@ test("where a worker cannot start another, the model loads in the one that answe
   test.setTimeout(180_000);
   // The worker's own policy (a worker's CSP comes with its script) lets it start no worker.
   tap.addHeaders(/^\/widget-worker-[A-Za-z0-9]+\.js$/, { "content-security-policy": "worker-src 'none'" });
-  await recordModelEvents(page);
-  await holdIdle(page);
-  await open(page, tap.url);
-  expect(await flushIdle(page)).toBeGreaterThan(0);
-  const ready = await waitModel(page, ["ready", "failed"], 150_000);
-  expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "idle", backend: "wasm" });
+  await openAndLoadOnIdle(page, tap);
   expect(page.workers().filter((wk) => /widget-worker-/.test(wk.url()))).toHaveLength(1);
   expect(await modelFilesFetchedBy(widgetWorker(page))).toEqual(expect.arrayContaining([expect.stringMatching(/^\/student-/)]));
   const reply = await ask(page, PARAPHRASE.text);
