@@ -147,7 +147,7 @@ export type ToWorker =
   | { type: "greet"; id: number; session: string; locale: string }
   /** The page is idle after load: the worker may load the model now. */
   | { type: "idle" }
-  /** Diagnostics (self.parleyModel), passed on to the upgrade worker once it answers. */
+  /** Diagnostics (self.parleyModel): sent by a widget worker to its upgrade worker once that one answers. */
   | { type: "diag"; id: number; op: "embed" | "placement"; texts?: string[]; backend?: "webgpu" | "wasm" };
 
 /** Worker protocol (worker → page). */

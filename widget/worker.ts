@@ -372,26 +372,25 @@ async function withVectors(e: Engine, session: string, text: string): Promise<st
   }
 }
 
+/** Has worker `w` (the upgrade) answer `m` for this one; false without it, or if it died meanwhile. */
+async function passOn(w: Worker | null, m: ToWorker & { id: number }): Promise<boolean> {
+  const r = w && (await ask<"result">(w, m));
+  if (r) post({ type: "result", id: m.id, out: r.out });
+  return !!r;
+}
+
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === "init" || m.type === "idle" || m.type === "diag") return;
   let out: string;
   let embedded = false;
-  const r = delegate && (await ask<"result">(delegate, m));
-  if (r) {
-    post({ type: "result", id: m.id, out: r.out });
-    return;
-  }
+  if (await passOn(delegate, m)) return;
   try {
     if (!engine) throw new Error("core not loaded");
     if (m.type === "respond" && partialLang && engine.language(m.text, partialLang) !== partialLang) {
       // A shopper writes in another language than the page's: wait for every language's FAQs,
       // which the upgrade worker has (or is about to have: it builds its engine first, in ~50 ms).
       const ready = Promise.race([upgradeReadyP, new Promise<false>((res) => setTimeout(() => res(false), UPGRADE_WAIT_MS))]);
-      const r = upgrade && (await ready) && upgrade && (await ask<"result">(upgrade, m));
-      if (r) {
-        post({ type: "result", id: m.id, out: r.out });
-        return;
-      }
+      if (upgrade && (await ready) && (await passOn(upgrade, m))) return;
       const w = (widening ||= widen());
       try {
         install(await w);
