@@ -211,6 +211,7 @@ class sqlite_store final : public store {
                     return SQLITE_OK;
                 },
                 this);
+            open_reader(path);
             checkpointer_ = std::thread([this, path] { run_checkpoints(path); });
         } catch (...) {
             close_db();
@@ -264,14 +265,22 @@ class sqlite_store final : public store {
         return r;
     }
 
+    // Every bot turn reads its conversation first. It does so on a read-only
+    // connection of its own, never behind the writer's lock, so that while
+    // the checkpointer holds that lock for its fsyncs the io thread goes on
+    // reading frames and answering, and its turns wait in the group commit
+    // (writer_paused()) instead of the thread idling. A WAL reader sees every
+    // committed transaction; a turn still in the group commit is flushed
+    // first (hub::flush_turns_of), as before.
     std::optional<conversation_record> find_conversation(std::string_view id) override {
-        std::lock_guard lock(mu_);
-        query q(*this,
-                std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?");
+        std::lock_guard lock(read_mu_);
+        query q(rdb_, read_conversation_);
         q.bind(id);
         if (!q.step()) return std::nullopt;
         return read_conversation(q);
     }
+
+    bool writer_paused() const override { return writer_paused_.load(std::memory_order_relaxed); }
 
     std::optional<conversation_record> find_conversation_by_token(
         std::string_view token_hash) override {
@@ -959,7 +968,9 @@ class sqlite_store final : public store {
     // steps, reads columns, and resets itself when it goes out of scope.
     class query {
       public:
-        query(sqlite_store& s, const std::string& sql) : s_(s), stmt_(s.prepare(sql)) {}
+        query(sqlite_store& s, const std::string& sql) : db_(s.db_), stmt_(s.prepare(sql)) {}
+        // A statement prepared on another connection (the reader's).
+        query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
         ~query() {
             sqlite3_reset(stmt_);
             sqlite3_clear_bindings(stmt_);
@@ -987,14 +998,14 @@ class sqlite_store final : public store {
             int rc = sqlite3_step(stmt_);
             if (rc == SQLITE_ROW) return true;
             if (rc == SQLITE_DONE) return false;
-            throw store_error(std::string("sqlite: ") + sqlite3_errmsg(s_.db_) +
+            throw store_error(std::string("sqlite: ") + sqlite3_errmsg(db_) +
                               " in: " + sqlite3_sql(stmt_));
         }
         // Runs a statement without result rows; returns rows changed.
         std::int64_t run() {
             while (step()) {
             }
-            return sqlite3_changes64(s_.db_);
+            return sqlite3_changes64(db_);
         }
 
         std::string text(int col) {
@@ -1008,10 +1019,10 @@ class sqlite_store final : public store {
       private:
         void check(int rc) {
             if (rc != SQLITE_OK) {
-                throw store_error(std::string("sqlite bind: ") + sqlite3_errmsg(s_.db_));
+                throw store_error(std::string("sqlite bind: ") + sqlite3_errmsg(db_));
             }
         }
-        sqlite_store& s_;
+        sqlite3* db_;
         sqlite3_stmt* stmt_;
     };
 
@@ -1118,6 +1129,25 @@ class sqlite_store final : public store {
     // constructor), as the earlier design always did. (A flag set by this
     // thread, or SQLite's own PASSIVE autocheckpoint, let the WAL reach
     // 150-220 MB in the WAL-bound test on a loaded machine.)
+    void open_reader(const std::string& path) {
+        const std::string what = "cannot open a reader of " + path + ": ";
+        if (sqlite3_open_v2(path.c_str(), &rdb_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK)
+            throw store_error(what + (rdb_ ? sqlite3_errmsg(rdb_) : "out of memory"));
+        sqlite3_busy_timeout(rdb_, 5000);
+        // A map of its own (the kernel shares the file's pages with the
+        // writer's) and a small page cache: it reads one row a turn.
+        const std::string sql = std::string("PRAGMA mmap_size=268435456; PRAGMA cache_size=-8192;");
+        if (sqlite3_exec(rdb_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw store_error(what + sqlite3_errmsg(rdb_));
+        const std::string select =
+            std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
+        if (sqlite3_prepare_v3(rdb_, select.c_str(), static_cast<int>(select.size()),
+                               SQLITE_PREPARE_PERSISTENT, &read_conversation_,
+                               nullptr) != SQLITE_OK)
+            throw store_error(what + sqlite3_errmsg(rdb_));
+    }
+
     void run_checkpoints(const std::string& path) {
         sqlite3* cdb = nullptr;
         if (sqlite3_open_v2(path.c_str(), &cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
@@ -1154,8 +1184,10 @@ class sqlite_store final : public store {
             for (int attempt = 0; frames > 0 && attempt < 10; ++attempt) {
                 std::unique_lock writer_paused(mu_, std::try_to_lock);
                 if (writer_paused.owns_lock()) {
+                    writer_paused_.store(true, std::memory_order_relaxed);
                     sqlite3_wal_checkpoint_v2(cdb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                               nullptr);
+                    writer_paused_.store(false, std::memory_order_relaxed);
                     break;
                 }
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -1176,6 +1208,10 @@ class sqlite_store final : public store {
         }
         for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
         cache_.clear();
+        sqlite3_finalize(read_conversation_);
+        read_conversation_ = nullptr;
+        if (rdb_) sqlite3_close_v2(rdb_);
+        rdb_ = nullptr;
         if (db_) sqlite3_close_v2(db_);
         db_ = nullptr;
     }
@@ -1284,6 +1320,11 @@ class sqlite_store final : public store {
     bool stopping_ = false;
     std::thread checkpointer_;
     std::atomic<bool> writer_checkpointing_{false};  // the WAL hook's fallback is waiting
+    std::atomic<bool> writer_paused_{false};         // the checkpointer holds mu_ for its pass
+    // The bot path's read-only connection (find_conversation), under read_mu_.
+    std::mutex read_mu_;
+    sqlite3* rdb_ = nullptr;
+    sqlite3_stmt* read_conversation_ = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

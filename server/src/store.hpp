@@ -192,10 +192,51 @@ struct config_version_record {
     std::string source;
 };
 
-class store {
+// What the group commit of bot turns (turn_committer) needs of a store.
+class turn_store {
   public:
-    virtual ~store() = default;
+    virtual ~turn_store() = default;
 
+    // A bot turn's dialog state, stored with its messages.
+    struct dialog_update {
+        std::string state;
+        std::string intent;
+        double sentiment = 0.0;
+    };
+    struct turn_result {
+        append_result shopper;
+        std::vector<message_record> replies;
+    };
+    // Group commit: several turns, each exactly as store::append_turn would
+    // store it (in this order), committed together. One entry per turn comes
+    // back: its result, or the exception its append_turn would have thrown (a
+    // deleted conversation fails that turn alone). store's default runs
+    // append_turn per turn; a store with one writer (SQLite) commits the
+    // batch at once, one WAL write for pages the turns share (the
+    // conversations' table and index leaves) and one commit's overhead
+    // instead of one per turn.
+    struct turn_request {
+        new_message shopper;
+        std::vector<new_message> replies;
+        std::optional<dialog_update> dialog;
+    };
+    struct turn_outcome {
+        turn_result result;
+        std::exception_ptr error;  // set: the turn was not stored
+    };
+    virtual std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns) = 0;
+    // Whether append_turns commits a batch at once (else the server commits
+    // each turn where it happens: PostgreSQL's io threads run them in parallel).
+    virtual bool batches_turns() const { return false; }
+    // Whether a write would wait now for a pass of background maintenance
+    // (SQLite's checkpointer holding the writer for its fsyncs): the group
+    // commit then lets the io thread go on reading and answering, and
+    // commits once it is over, instead of blocking the thread meanwhile.
+    virtual bool writer_paused() const { return false; }
+};
+
+class store : public turn_store {
+  public:
     // --- conversations ---------------------------------------------------
     virtual conversation_record create_conversation(const new_conversation& c) = 0;
     virtual std::optional<conversation_record> find_conversation(std::string_view id) = 0;
@@ -235,38 +276,11 @@ class store {
     // calls): the shopper's message (idempotent by client_id like
     // append_message) and, only if it was new, the bot's replies and the
     // dialog state. On a duplicate nothing else is written and `replies` is empty.
-    struct dialog_update {
-        std::string state;
-        std::string intent;
-        double sentiment = 0.0;
-    };
-    struct turn_result {
-        append_result shopper;
-        std::vector<message_record> replies;
-    };
     virtual turn_result append_turn(const new_message& shopper,
                                     const std::vector<new_message>& replies,
                                     const std::optional<dialog_update>& dialog) = 0;
-    // Group commit: several turns, each exactly as append_turn would store it
-    // (in this order), committed together. One entry per turn comes back: its
-    // result, or the exception its append_turn would have thrown (a deleted
-    // conversation fails that turn alone). The default runs append_turn per
-    // turn; a store with one writer (SQLite) commits the batch at once, one
-    // WAL write for pages the turns share (the conversations' table and
-    // index leaves) and one commit's overhead instead of one per turn.
-    struct turn_request {
-        new_message shopper;
-        std::vector<new_message> replies;
-        std::optional<dialog_update> dialog;
-    };
-    struct turn_outcome {
-        turn_result result;
-        std::exception_ptr error;  // set: the turn was not stored
-    };
-    virtual std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns);
-    // Whether append_turns commits a batch at once (else the server commits
-    // each turn where it happens: PostgreSQL's io threads run them in parallel).
-    virtual bool batches_turns() const { return false; }
+    // The default group commit (turn_store): append_turn per turn.
+    std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns) override;
     // seq > after_seq, oldest first, at most `limit`.
     virtual std::vector<message_record> messages_after(std::string_view conversation_id,
                                                        std::int64_t after_seq,

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,40 +27,49 @@ namespace parley::server {
 
 class turn_committer {
   public:
-    using done_fn = std::function<void(store::turn_outcome)>;
+    using done_fn = std::function<void(turn_store::turn_outcome)>;
 
-    turn_committer(boost::asio::io_context& ioc, store& db) : ioc_(ioc), db_(db) {}
+    turn_committer(boost::asio::io_context& ioc, turn_store& db) : ioc_(ioc), db_(db) {}
 
     // Stores a turn; `done` is posted to `executor` (the socket's strand) once
     // it is committed or failed, never called from inside submit(). A store
     // that does not batch (PostgreSQL, whose io threads commit in parallel)
     // commits it here and now. `owner` (the hub holding this and the store)
     // is kept alive until the batch is committed.
-    void submit(store::turn_request turn, boost::asio::any_io_executor executor, done_fn done,
+    void submit(turn_store::turn_request turn, boost::asio::any_io_executor executor, done_fn done,
                 std::shared_ptr<const void> owner);
 
-    // Commits the waiting batch now if it holds a turn of this conversation:
-    // a second socket of the conversation must read its dialog state after
-    // that turn, not before.
+    // Commits the waiting batch now if it holds a turn of this conversation,
+    // or waits for the batch holding one that another io thread is
+    // committing: a second socket of the conversation must read its dialog
+    // state after that turn, not before.
     void flush_conversation(std::string_view conversation_id);
 
   private:
     struct waiting {
-        store::turn_request turn;
+        turn_store::turn_request turn;
         boost::asio::any_io_executor executor;
         done_fn done;
     };
-    void flush();
+    // `owner` null: a synchronous flush (flush_conversation), which waits
+    // for the store if it must; else one that may put itself off while the
+    // store's writer is paused.
+    void flush(std::shared_ptr<const void> owner);
+    void wait_then_flush(std::chrono::microseconds delay, std::shared_ptr<const void> owner);
     void commit(std::vector<waiting> batch);
 
     boost::asio::io_context& ioc_;
-    store& db_;
+    turn_store& db_;
     std::mutex mu_;
     std::vector<waiting> batch_;
     std::unordered_set<std::string> conversations_;  // of batch_
+    std::unordered_set<std::string> committing_;     // of the batch being committed
+    std::condition_variable committed_;              // committing_ emptied
     bool flush_posted_ = false;
     static constexpr std::chrono::microseconds batch_window{500};
     static constexpr std::chrono::milliseconds busy_gap{2};
+    // How often a batch looks again while the store's writer is paused.
+    static constexpr std::chrono::microseconds paused_retry{250};
     boost::asio::steady_timer timer_{ioc_};  // the gathering batch's window
     std::chrono::steady_clock::time_point last_commit_{};
 };
