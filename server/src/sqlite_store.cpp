@@ -265,19 +265,30 @@ class sqlite_store final : public store {
         return r;
     }
 
-    // Every bot turn reads its conversation first. It does so on a read-only
-    // connection of its own, never behind the writer's lock, so that while
-    // the checkpointer holds that lock for its fsyncs the io thread goes on
-    // reading frames and answering, and its turns wait in the group commit
-    // (writer_paused()) instead of the thread idling. A WAL reader sees every
-    // committed transaction; a turn still in the group commit is flushed
-    // first (hub::flush_turns_of), as before.
+    // Every bot turn reads its conversation first, on the writer's connection
+    // (whose page cache holds the row) when its lock is free. When it is not
+    // (the checkpointer holds it for its fsyncs, or another io thread
+    // commits) the read goes to a read-only connection of its own, so the io
+    // thread goes on reading frames and answering while its turns wait in the
+    // group commit (writer_paused()), instead of idling. Not always there:
+    // another connection's commit empties that one's page cache, so it pays
+    // for re-reading the pages. A WAL reader sees every committed
+    // transaction; a turn still in the group commit is flushed first
+    // (hub::flush_turns_of), as before.
     std::optional<conversation_record> find_conversation(std::string_view id) override {
+        auto read = [](query& q, std::string_view id) -> std::optional<conversation_record> {
+            q.bind(id);
+            if (!q.step()) return std::nullopt;
+            return read_conversation(q);
+        };
+        if (std::unique_lock writer(mu_, std::try_to_lock); writer.owns_lock()) {
+            query q(*this, std::string("SELECT ") + conversation_columns +
+                               " FROM conversations WHERE id = ?");
+            return read(q, id);
+        }
         std::lock_guard lock(read_mu_);
         query q(rdb_, read_conversation_);
-        q.bind(id);
-        if (!q.step()) return std::nullopt;
-        return read_conversation(q);
+        return read(q, id);
     }
 
     bool writer_paused() const override { return writer_paused_.load(std::memory_order_relaxed); }
