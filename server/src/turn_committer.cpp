@@ -54,6 +54,7 @@ void turn_committer::flush_conversation(std::string_view conversation_id) {
 
 void turn_committer::flush(std::shared_ptr<const void> owner) {
     std::vector<waiting> batch;
+    std::unordered_set<std::string> flushed;  // the batch's conversations
     {
         std::lock_guard lock(mu_);
         if (owner && db_.writer_paused() && !batch_.empty()) {
@@ -66,14 +67,19 @@ void turn_committer::flush(std::shared_ptr<const void> owner) {
             return;
         }
         batch.swap(batch_);
-        committing_.swap(conversations_);
+        // Another io thread may be committing a batch of its own meanwhile:
+        // each batch counts its conversations in and out.
+        for (const auto& c : conversations_) ++committing_[c];
+        flushed.swap(conversations_);
         conversations_.clear();
         flush_posted_ = false;
     }
     if (!batch.empty()) commit(std::move(batch));
     {
         std::lock_guard lock(mu_);
-        committing_.clear();
+        for (const auto& c : flushed)
+            if (auto it = committing_.find(c); it != committing_.end() && --it->second == 0)
+                committing_.erase(it);
         last_commit_ = std::chrono::steady_clock::now();
     }
     committed_.notify_all();

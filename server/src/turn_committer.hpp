@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -63,8 +64,10 @@ class turn_committer {
     std::mutex mu_;
     std::vector<waiting> batch_;
     std::unordered_set<std::string> conversations_;  // of batch_
-    std::unordered_set<std::string> committing_;     // of the batch being committed
-    std::condition_variable committed_;              // committing_ emptied
+    // Conversations of the batches being committed, each with its count of
+    // batches (io threads may commit two at once).
+    std::unordered_map<std::string, int> committing_;
+    std::condition_variable committed_;  // a batch was committed
     bool flush_posted_ = false;
     static constexpr std::chrono::microseconds batch_window{500};
     static constexpr std::chrono::milliseconds busy_gap{2};

@@ -5,9 +5,12 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace parley::server;
@@ -21,6 +24,10 @@ class recording_store final : public turn_store {
     explicit recording_store(bool batches) : batches_(batches) {}
 
     std::vector<turn_outcome> append_turns(const std::vector<turn_request>& turns) override {
+        if (hold) {  // the test holds this commit until it says so
+            entered.set_value();
+            hold->wait();
+        }
         std::lock_guard lock(mu_);
         std::vector<std::string> batch;
         std::vector<turn_outcome> out(turns.size());
@@ -41,6 +48,8 @@ class recording_store final : public turn_store {
     }
 
     std::atomic<bool> paused{false};
+    std::optional<std::shared_future<void>> hold;
+    std::promise<void> entered;
 
   private:
     std::mutex mu_;
@@ -140,4 +149,29 @@ TEST_CASE("a store that does not batch commits each turn as it comes") {
     CHECK(db.batches().size() == 1);  // committed inside submit()
     CHECK(acked == 0);                // acknowledged on the socket's executor, later
     REQUIRE(run_until(ioc, [&] { return acked == 1; }));
+}
+
+TEST_CASE("a flush of a conversation whose batch another io thread is committing waits for it") {
+    boost::asio::io_context ioc;
+    recording_store db(true);
+    turn_committer committer(ioc, db);
+    std::promise<void> release;
+    db.hold = release.get_future().share();
+    auto entered = db.entered.get_future();
+    std::atomic<int> acked{0};
+    committer.submit(
+        turn("c1", "a"), ioc.get_executor(), [&](turn_store::turn_outcome) { ++acked; },
+        std::make_shared<int>(0));
+    // Thread 1 runs the posted flush and is held inside the store's commit.
+    std::thread io([&] { run_until(ioc, [&] { return acked.load() == 1; }); });
+    entered.wait();
+    // Thread 2: a second socket of c1 must not read its dialog state yet.
+    auto second = std::async(std::launch::async, [&] { committer.flush_conversation("c1"); });
+    CHECK(second.wait_for(50ms) == std::future_status::timeout);
+    committer.flush_conversation("c2");  // another conversation does not wait
+    release.set_value();
+    CHECK(second.wait_for(5s) == std::future_status::ready);
+    io.join();
+    CHECK(acked == 1);
+    CHECK(db.batches().size() == 1);
 }
