@@ -270,11 +270,11 @@ class sqlite_store final : public store {
     // (the checkpointer holds it for its fsyncs, or another io thread
     // commits) the read goes to a read-only connection of its own, so the io
     // thread goes on reading frames and answering while its turns wait in the
-    // group commit (writer_paused()), instead of idling. Not always there:
-    // another connection's commit empties that one's page cache, so it pays
-    // for re-reading the pages. A WAL reader sees every committed
-    // transaction; a turn still in the group commit is flushed first
-    // (hub::flush_turns_of), as before.
+    // group commit (writer_paused()), instead of idling. Only then: the
+    // writer's commits empty that connection's page cache, and reading every
+    // turn there cost more CPU per reply (BENCHMARKS.md, 2026-12-07). A WAL
+    // reader sees every committed transaction; a turn still in the group
+    // commit is flushed first (hub::flush_turns_of), as before.
     std::optional<conversation_record> find_conversation(std::string_view id) override {
         auto read = [](query& q, std::string_view id) -> std::optional<conversation_record> {
             q.bind(id);
@@ -282,8 +282,7 @@ class sqlite_store final : public store {
             return read_conversation(q);
         };
         if (std::unique_lock writer(mu_, std::try_to_lock); writer.owns_lock()) {
-            query q(*this, std::string("SELECT ") + conversation_columns +
-                               " FROM conversations WHERE id = ?");
+            query q(*this, conversation_by_id_sql());
             return read(q, id);
         }
         std::lock_guard lock(read_mu_);
@@ -1111,6 +1110,30 @@ class sqlite_store final : public store {
         tx.commit();
     }
 
+    static std::string conversation_by_id_sql() {
+        return std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
+    }
+
+    // The read-only connection of find_conversation (see there).
+    void open_reader(const std::string& path) {
+        const std::string what = "cannot open a reader of " + path + ": ";
+        if (sqlite3_open_v2(path.c_str(), &rdb_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK)
+            throw store_error(what + (rdb_ ? sqlite3_errmsg(rdb_) : "out of memory"));
+        sqlite3_busy_timeout(rdb_, 5000);
+        // A map of its own (the kernel shares the file's pages with the
+        // writer's) and a small page cache: it reads one row at a time, and
+        // only while the writer's lock is taken.
+        if (sqlite3_exec(rdb_, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-8192;", nullptr,
+                         nullptr, nullptr) != SQLITE_OK)
+            throw store_error(what + sqlite3_errmsg(rdb_));
+        const std::string select = conversation_by_id_sql();
+        if (sqlite3_prepare_v3(rdb_, select.c_str(), static_cast<int>(select.size()),
+                               SQLITE_PREPARE_PERSISTENT, &read_conversation_,
+                               nullptr) != SQLITE_OK)
+            throw store_error(what + sqlite3_errmsg(rdb_));
+    }
+
     // The checkpointer's own connection copies committed WAL frames into the
     // database every 25 ms without waiting for the writer (PASSIVE). Under
     // steady writes such a pass never quite completes (new frames arrive while
@@ -1140,25 +1163,6 @@ class sqlite_store final : public store {
     // constructor), as the earlier design always did. (A flag set by this
     // thread, or SQLite's own PASSIVE autocheckpoint, let the WAL reach
     // 150-220 MB in the WAL-bound test on a loaded machine.)
-    void open_reader(const std::string& path) {
-        const std::string what = "cannot open a reader of " + path + ": ";
-        if (sqlite3_open_v2(path.c_str(), &rdb_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                            nullptr) != SQLITE_OK)
-            throw store_error(what + (rdb_ ? sqlite3_errmsg(rdb_) : "out of memory"));
-        sqlite3_busy_timeout(rdb_, 5000);
-        // A map of its own (the kernel shares the file's pages with the
-        // writer's) and a small page cache: it reads one row a turn.
-        const std::string sql = std::string("PRAGMA mmap_size=268435456; PRAGMA cache_size=-8192;");
-        if (sqlite3_exec(rdb_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-            throw store_error(what + sqlite3_errmsg(rdb_));
-        const std::string select =
-            std::string("SELECT ") + conversation_columns + " FROM conversations WHERE id = ?";
-        if (sqlite3_prepare_v3(rdb_, select.c_str(), static_cast<int>(select.size()),
-                               SQLITE_PREPARE_PERSISTENT, &read_conversation_,
-                               nullptr) != SQLITE_OK)
-            throw store_error(what + sqlite3_errmsg(rdb_));
-    }
-
     void run_checkpoints(const std::string& path) {
         sqlite3* cdb = nullptr;
         if (sqlite3_open_v2(path.c_str(), &cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
