@@ -1,6 +1,8 @@
 #include "turn_committer.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <utility>
 
 namespace parley::server {
 
@@ -49,12 +51,16 @@ void turn_committer::flush_conversation(std::string_view conversation_id) {
     }
     // Its batch may be committing on another io thread right now: the
     // conversation's dialog state is read only after that commit.
-    committed_.wait(lock, [&] { return !committing_.contains(std::string(conversation_id)); });
+    const std::string id(conversation_id);
+    committed_.wait(lock, [&] {
+        return std::none_of(committing_.begin(), committing_.end(),
+                            [&](const auto& batch) { return batch.contains(id); });
+    });
 }
 
 void turn_committer::flush(std::shared_ptr<const void> owner) {
     std::vector<waiting> batch;
-    std::unordered_set<std::string> flushed;  // the batch's conversations
+    std::list<std::unordered_set<std::string>>::iterator flushed;  // in committing_
     {
         std::lock_guard lock(mu_);
         if (owner && db_.writer_paused() && !batch_.empty()) {
@@ -67,19 +73,13 @@ void turn_committer::flush(std::shared_ptr<const void> owner) {
             return;
         }
         batch.swap(batch_);
-        // Another io thread may be committing a batch of its own meanwhile:
-        // each batch counts its conversations in and out.
-        for (const auto& c : conversations_) ++committing_[c];
-        flushed.swap(conversations_);
-        conversations_.clear();
+        flushed = committing_.insert(committing_.end(), std::exchange(conversations_, {}));
         flush_posted_ = false;
     }
     if (!batch.empty()) commit(std::move(batch));
     {
         std::lock_guard lock(mu_);
-        for (const auto& c : flushed)
-            if (auto it = committing_.find(c); it != committing_.end() && --it->second == 0)
-                committing_.erase(it);
+        committing_.erase(flushed);
         last_commit_ = std::chrono::steady_clock::now();
     }
     committed_.notify_all();

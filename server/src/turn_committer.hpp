@@ -14,11 +14,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -64,9 +64,9 @@ class turn_committer {
     std::mutex mu_;
     std::vector<waiting> batch_;
     std::unordered_set<std::string> conversations_;  // of batch_
-    // Conversations of the batches being committed, each with its count of
-    // batches (io threads may commit two at once).
-    std::unordered_map<std::string, int> committing_;
+    // The conversations of each batch being committed (io threads may
+    // commit two at once).
+    std::list<std::unordered_set<std::string>> committing_;
     std::condition_variable committed_;  // a batch was committed
     bool flush_posted_ = false;
     static constexpr std::chrono::microseconds batch_window{500};
