@@ -1,7 +1,9 @@
 // SQLite backend: one file `<dir>/parley.db`, one connection behind a mutex.
 // A single writer is what SQLite allows anyway, and holding one connection
 // keeps every statement prepared once (cached by SQL text) for the life of
-// the store. WAL + synchronous=NORMAL: a commit survives a crash or kill -9 of
+// the store. Beside it: the checkpointer's connection (run_checkpoints) and a
+// read-only one for the bot path while the mutex is taken (find_conversation).
+// WAL + synchronous=NORMAL: a commit survives a crash or kill -9 of
 // the process (not necessarily a power cut, which the embedded mode accepts).
 #include <sqlite3.h>
 #include <sys/random.h>
