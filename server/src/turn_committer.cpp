@@ -43,15 +43,15 @@ void turn_committer::wait_then_flush(std::chrono::microseconds delay,
 }
 
 void turn_committer::flush_conversation(std::string_view conversation_id) {
+    const std::string id(conversation_id);
     std::unique_lock lock(mu_);
-    if (conversations_.contains(std::string(conversation_id))) {
+    if (conversations_.contains(id)) {
         lock.unlock();
         flush(nullptr);
         return;
     }
     // Its batch may be committing on another io thread right now: the
     // conversation's dialog state is read only after that commit.
-    const std::string id(conversation_id);
     committed_.wait(lock, [&] {
         return std::none_of(committing_.begin(), committing_.end(),
                             [&](const auto& batch) { return batch.contains(id); });
