@@ -48,10 +48,13 @@ def main():
     del teacher
     dimension = teachers.DIMENSIONS[args.teacher]
     teacher_json = os.path.join(args.out, "teacher.json")
-    if os.path.exists(vectors_path) and os.path.exists(teacher_json):
-        with open(teacher_json) as f:
-            if json.load(f)["name"] != args.teacher:
-                os.remove(vectors_path)  # another teacher's rows: start over
+    if os.path.exists(vectors_path):
+        previous = "e5"  # rows written before teacher.json existed were e5's
+        if os.path.exists(teacher_json):
+            with open(teacher_json) as f:
+                previous = json.load(f)["name"]
+        if previous != args.teacher:
+            os.remove(vectors_path)  # another teacher's rows: start over
     with open(teacher_json, "w") as f:
         json.dump({"name": args.teacher, "dimension": dimension}, f)
 

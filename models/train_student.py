@@ -142,8 +142,10 @@ def main():
 
     with open(os.path.join(args.work, "corpus.jsonl"), encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
-    with open(os.path.join(args.work, "teacher.json")) as f:
-        teacher_info = json.load(f)
+    teacher_info = {"name": "e5", "dimension": 384}  # a work dir from before teacher.json
+    if os.path.exists(os.path.join(args.work, "teacher.json")):
+        with open(os.path.join(args.work, "teacher.json")) as f:
+            teacher_info = json.load(f)
     dimension = teacher_info["dimension"]
     teacher = np.fromfile(os.path.join(args.work, "teacher.f16"), dtype=np.float16)
     teacher = teacher.reshape(-1, dimension)
