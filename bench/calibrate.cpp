@@ -26,6 +26,10 @@
 // retriever_options of the same names (the shipped defaults otherwise).
 // --cache FILE keeps the vectors between runs (texts not in it are embedded
 // and added), as a large model over HTTP takes minutes for the 30k texts.
+// --model and --embed-url together, with --joint-weight W, fit the server's
+// re-rank engine: the student's vectors joined with the URL model's
+// (parley/joint_embedding.hpp), W the URL model's share of each cosine.
+// --write-split DIR writes each config's split for `parley eval`.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -33,6 +37,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -40,6 +46,7 @@
 
 #include "embeddings_client.hpp"
 #include "parley/config.hpp"
+#include "parley/joint_embedding.hpp"
 #include "parley/pii.hpp"
 #include "parley/retriever.hpp"
 #include "parley/sentence_encoder.hpp"
@@ -162,6 +169,37 @@ struct split {
     std::vector<std::pair<std::string, std::string>> queries;  // analysed text, expected id
 };
 
+// --write-split DIR: each config's split as `parley eval` reads it, so that
+// whole reply paths (the server's re-rank, say) can be measured on it too:
+// DIR/NAME.config.json (the indexed questions) and DIR/NAME.cases.jsonl.
+void write_split(const std::string& dir, const std::string& path, const config& indexed,
+                 const std::vector<std::pair<std::string, std::string>>& queries) {
+    auto j = nlohmann::json::parse(read_file(path));
+    nlohmann::json faqs = nlohmann::json::array();
+    for (const auto& f : j.at("faqs")) {
+        const auto id = f.at("id").get<std::string>();
+        const auto kept = std::find_if(indexed.faqs.begin(), indexed.faqs.end(),
+                                       [&](const faq& k) { return k.id == id; });
+        if (kept == indexed.faqs.end()) continue;
+        auto copy = f;
+        copy["questions"] = kept->questions;
+        faqs.push_back(std::move(copy));
+    }
+    j["faqs"] = std::move(faqs);
+    auto name = path.substr(path.find_last_of('/') + 1);
+    name = name.substr(0, name.rfind('.'));
+    const auto parent = path.substr(0, path.find_last_of('/'));
+    name = parent.substr(parent.find_last_of('/') + 1) + "_" + name;
+    std::ofstream(dir + "/" + name + ".config.json") << j.dump(1) << "\n";
+    std::ofstream cases(dir + "/" + name + ".cases.jsonl");
+    for (const auto& [text, expect] : queries)
+        cases << nlohmann::json{{"text", text},
+                                {"expect",
+                                 expect.empty() ? nlohmann::json() : nlohmann::json(expect)}}
+                     .dump()
+              << "\n";
+}
+
 std::string analysed(const std::string& text, const config& cfg) {
     return normalize(mask_pii(normalize(text), cfg.pii).masked);
 }
@@ -202,11 +240,12 @@ void append_cache(const std::string& path, const std::vector<std::string>& texts
 int main(int argc, char** argv) {
     retriever_options options;
     std::vector<std::string> paths;
-    std::string model_path, vocab_path, cache_path;
+    std::string model_path, vocab_path, cache_path, split_dir;
     server::embeddings_endpoint endpoint;
     std::size_t embed_batch = 32;
     std::size_t index_questions = static_cast<std::size_t>(-1);
     float fixed_margin_scale = 0.0f;  // > 0: use it instead of matching BM25's clarify share
+    float joint_weight = -1.0f;       // >= 0: the student joined with the URL model
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--decay" && i + 1 < argc)
@@ -239,8 +278,22 @@ int main(int argc, char** argv) {
             cache_path = argv[++i];
         else if (a == "--embed-batch" && i + 1 < argc)
             embed_batch = static_cast<std::size_t>(std::max(1, std::stoi(argv[++i])));
+        else if (a == "--write-split" && i + 1 < argc)
+            split_dir = argv[++i];
+        else if (a == "--joint-weight" && i + 1 < argc)
+            joint_weight = std::stof(argv[++i]);
         else
             paths.push_back(a);
+    }
+    if (joint_weight >= 0.0f &&
+        (model_path.empty() || endpoint.url.empty() || joint_weight > 1.0f)) {
+        std::fprintf(stderr,
+                     "calibrate: --joint-weight W (0..1) needs both --model and --embed-url\n");
+        return 2;
+    }
+    if (joint_weight < 0.0f && !model_path.empty() && !endpoint.url.empty()) {
+        std::fprintf(stderr, "calibrate: --model and --embed-url together need --joint-weight\n");
+        return 2;
     }
     const bool vectors = !model_path.empty() || !endpoint.url.empty();
     std::vector<config> all;
@@ -279,8 +332,12 @@ int main(int argc, char** argv) {
                 for (const auto& q : f.questions)
                     if (fnv1a(q) % 97 == 0 && taken++ < 150) queries.push_back({q, ""});
         }
-        for (std::size_t i = 0; i < queries.size(); i += 1 + queries.size() / 4000)
+        std::vector<std::pair<std::string, std::string>> raw;  // as written, for --write-split
+        for (std::size_t i = 0; i < queries.size(); i += 1 + queries.size() / 4000) {
             sp.queries.push_back({analysed(queries[i].first, sp.indexed), queries[i].second});
+            raw.push_back(queries[i]);
+        }
+        if (!split_dir.empty()) write_split(split_dir, paths[which], sp.indexed, raw);
         splits.push_back(std::move(sp));
     }
 
@@ -302,45 +359,71 @@ int main(int argc, char** argv) {
             for (const auto& q : splits[s].queries) want(q.first);
         }
         const auto t0 = std::chrono::steady_clock::now();
-        auto cached = cache_path.empty() ? std::unordered_map<std::string, std::vector<float>>{}
-                                         : read_cache(cache_path);
-        std::vector<std::string> missing;
-        for (const auto& t : texts)
-            if (!cached.count(t)) missing.push_back(t);
-        std::vector<float> fresh;
-        if (!model_path.empty()) {
-            const auto student = server::load_student(model_path, vocab_path);
-            dim = student->dimension();
-            fresh = server::embed_texts(*student, missing);
-            if (student->calibrated())
-                std::printf("(the model already carries a calibration; it is refitted here)\n");
-        } else if (!missing.empty()) {
-            auto r =
-                server::embed_blocking(endpoint, missing, embed_batch, std::chrono::seconds(300));
-            if (!r.ok()) {
-                std::fprintf(stderr, "calibrate: %s\n", r.error.c_str());
-                return 1;
+        // One model's vectors of `texts`, in that order. With a joint space
+        // the cache holds the URL model's (the student embeds fast enough).
+        auto embed_all = [&](bool with_student, const std::string& cache,
+                             std::size_t& out_dim) -> std::optional<std::vector<float>> {
+            auto cached = cache.empty() ? std::unordered_map<std::string, std::vector<float>>{}
+                                        : read_cache(cache);
+            std::vector<std::string> missing;
+            for (const auto& t : texts)
+                if (!cached.count(t)) missing.push_back(t);
+            std::vector<float> fresh;
+            std::size_t d = 0;
+            if (with_student) {
+                const auto student = server::load_student(model_path, vocab_path);
+                d = student->dimension();
+                fresh = server::embed_texts(*student, missing);
+                if (student->calibrated())
+                    std::printf("(the model already carries a calibration; it is refitted here)\n");
+            } else if (!missing.empty()) {
+                auto r = server::embed_blocking(endpoint, missing, embed_batch,
+                                                std::chrono::seconds(300));
+                if (!r.ok()) {
+                    std::fprintf(stderr, "calibrate: %s\n", r.error.c_str());
+                    return std::nullopt;
+                }
+                d = r.vectors.empty() ? 0 : r.vectors.front().size();
+                for (const auto& v : r.vectors) fresh.insert(fresh.end(), v.begin(), v.end());
             }
-            dim = r.vectors.empty() ? 0 : r.vectors.front().size();
-            for (const auto& v : r.vectors) fresh.insert(fresh.end(), v.begin(), v.end());
-        }
-        if (dim == 0 && !cached.empty()) dim = cached.begin()->second.size();
-        if (!cache_path.empty() && !missing.empty()) append_cache(cache_path, missing, fresh, dim);
-        for (std::size_t i = 0; i < missing.size(); ++i)
-            cached[missing[i]].assign(fresh.begin() + static_cast<std::ptrdiff_t>(i * dim),
-                                      fresh.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
-        rows.reserve(texts.size() * dim);
-        for (const auto& t : texts) {
-            const auto& v = cached.at(t);
-            if (v.size() != dim) {
-                std::fprintf(stderr, "calibrate: the cache holds vectors of another model\n");
-                return 1;
+            if (d == 0 && !cached.empty()) d = cached.begin()->second.size();
+            if (!cache.empty() && !missing.empty()) append_cache(cache, missing, fresh, d);
+            for (std::size_t i = 0; i < missing.size(); ++i)
+                cached[missing[i]].assign(fresh.begin() + static_cast<std::ptrdiff_t>(i * d),
+                                          fresh.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
+            std::vector<float> out;
+            out.reserve(texts.size() * d);
+            for (const auto& t : texts) {
+                const auto& v = cached.at(t);
+                if (v.size() != d) {
+                    std::fprintf(stderr, "calibrate: the cache holds vectors of another model\n");
+                    return std::nullopt;
+                }
+                out.insert(out.end(), v.begin(), v.end());
             }
-            rows.insert(rows.end(), v.begin(), v.end());
+            std::printf(
+                "embedded %zu texts (%zu-d; %zu from the cache) with %s in %.1f s\n", texts.size(),
+                d, texts.size() - missing.size(),
+                with_student ? model_path.c_str() : endpoint.url.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            out_dim = d;
+            return out;
+        };
+        const bool with_student = !model_path.empty();
+        auto first =
+            embed_all(with_student, joint_weight >= 0.0f ? std::string() : cache_path, dim);
+        if (!first) return 1;
+        rows = std::move(*first);
+        if (joint_weight >= 0.0f) {
+            // The re-rank engine's space: the student joined with the URL model.
+            std::size_t url_dim = 0;
+            auto second = embed_all(false, cache_path, url_dim);
+            if (!second) return 1;
+            rows = join_embedding_rows(rows, dim, *second, url_dim, joint_weight);
+            dim += url_dim;
+            std::printf("joint vectors: student and %s, the latter's share %.2f (%zu-d)\n",
+                        endpoint.url.c_str(), joint_weight, dim);
         }
-        std::printf("embedded %zu texts (%zu-d; %zu from the cache) in %.1f s\n", texts.size(), dim,
-                    texts.size() - missing.size(),
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     auto vector_of = [&](const std::string& t) {
         return std::span<const float>(rows).subspan(row_of.at(t) * dim, dim);

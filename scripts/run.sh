@@ -6,7 +6,9 @@
 # PARLEY_NO_RERANK=1), the shipped student's teacher, USE-multilingual v3,
 # is started on a free local port (models/teacher_serve.py, from the .venv
 # that scripts/install-deps.sh made) and low-confidence turns are re-ranked
-# by it with its own calibration. Without the .venv the server runs without it.
+# in its space joined with the student's (--rerank-weight, the server's
+# default), with that space's calibration; with --no-model, by it alone with
+# its own. Without the .venv the server runs without it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" >&2
@@ -26,8 +28,9 @@ if [[ -z ${PARLEY_NO_RERANK:-} && " $* " != *" --rerank-url "* ]] &&
     done
     if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
         echo "run.sh: re-ranking low-confidence turns with USE-multilingual v3 on http://127.0.0.1:$port" >&2
-        args+=(--rerank-url "http://127.0.0.1:$port"
-            --rerank-calibration "$(cat "$root/models/usem3.rerank-calibration.json")")
+        calibration=$root/models/usem3-joint.rerank-calibration.json
+        [[ " $* " == *" --no-model "* ]] && calibration=$root/models/usem3.rerank-calibration.json
+        args+=(--rerank-url "http://127.0.0.1:$port" --rerank-calibration "$(cat "$calibration")")
     else
         echo "run.sh: the teacher's server did not start; serving without a re-rank model" >&2
     fi

