@@ -97,6 +97,7 @@ int run_serve(const std::vector<std::string>& args) {
     std::string model_path, vocab_path;
     bool model_given = false, no_model = false;
     std::optional<rerank_settings> rerank;
+    bool rerank_calibrated = false;
     auto rerank_option = [&]() -> rerank_settings& {
         if (!rerank) rerank.emplace();
         return *rerank;
@@ -151,6 +152,7 @@ int run_serve(const std::vector<std::string>& args) {
             rerank_option().weight = w;
         } else if (a == "--rerank-calibration") {
             rerank_option().calib = parley::parse_calibration(value());
+            rerank_calibrated = true;
         } else if (a == "-h" || a == "--help") {
             std::fputs(serve_usage, stdout);
             return 0;
@@ -219,6 +221,13 @@ int run_serve(const std::vector<std::string>& args) {
                                     {"calibrated", s.student->calibrated()}});
     else
         log.info("student_absent", {{"reason", no_model ? "--no-model" : "no model file"}});
+    if (s.rerank && !rerank_calibrated)
+        // Each engine, and each joint space, has cosines of its own scale.
+        log.warn("rerank_calibration_default",
+                 {{"note",
+                   "no --rerank-calibration: the built-in coefficients are multilingual-e5-small's "
+                   "alone; fit this engine's with bench/calibrate (README, \"The parley binary\")"},
+                  {"joint", s.student != nullptr && s.rerank->weight < 1.0f}});
     std::unique_ptr<store> db;
     std::unique_ptr<event_bus> bus;
     if (s.db_url.empty()) {
