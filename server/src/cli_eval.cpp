@@ -22,7 +22,6 @@
 #include "files.hpp"
 #include "parley/config.hpp"
 #include "parley/dialog.hpp"
-#include "parley/joint_embedding.hpp"
 #include "parley/sentence_encoder.hpp"
 #include "rerank.hpp"
 #include "student_model.hpp"
@@ -271,14 +270,13 @@ int run_eval(const std::vector<std::string>& args) {
             return 1;
         }
         large_engine.emplace(engine);
-        if (r.dimension > 0 && joint)
-            large_engine->index().set_document_embeddings(
-                join_embedding_rows(student_documents, student->dimension(), r.flat, r.dimension,
-                                    rerank_weight),
-                student->dimension() + r.dimension);
-        else if (r.dimension > 0)
-            large_engine->index().set_document_embeddings(r.flat, r.dimension);
-        large_engine->index().set_vector_calibration(rerank_calib);
+        if (r.dimension > 0)
+            server::attach_rerank_vectors(
+                *large_engine, r.flat, r.dimension,
+                joint ? std::span<const float>(student_documents) : std::span<const float>(),
+                joint ? student->dimension() : 0, rerank_weight, rerank_calib);
+        else
+            large_engine->index().set_vector_calibration(rerank_calib);
     }
     std::size_t reranked = 0, rerank_kept = 0;
 
@@ -335,8 +333,9 @@ int run_eval(const std::vector<std::string>& args) {
                              cases_path.c_str(), line_no, e.error.c_str());
                 return 1;
             }
-            const auto query = joint ? join_embeddings(embedding, e.vectors.front(), rerank_weight)
-                                     : std::move(e.vectors.front());
+            const auto query = server::rerank_query(
+                joint ? std::span<const float>(embedding) : std::span<const float>(),
+                std::move(e.vectors.front()), rerank_weight);
             session again;
             again.lang = engine.settings().shop.locale;
             reply second = large_engine->respond(again, text, query, frustration);

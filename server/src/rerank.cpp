@@ -47,16 +47,11 @@ net::awaitable<void> embed_documents(std::shared_ptr<reranker> self, embeddings_
             std::vector<float> rows;
             rows.reserve(count * dim);
             for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
-            auto flat = plan.expand(rows, dim);
-            if (!shop->student_documents.empty()) {
-                // The student's vectors of the same documents: one joint space.
-                flat = parley::join_embedding_rows(shop->student_documents, shop->student_dimension,
-                                                   flat, dim, settings.weight);
-                dim += shop->student_dimension;
-            }
-            engine->index().set_document_embeddings(flat, dim);
+            attach_rerank_vectors(*engine, plan.expand(rows, dim), dim, shop->student_documents,
+                                  shop->student_dimension, settings.weight, settings.calib);
+        } else {
+            engine->index().set_vector_calibration(settings.calib);
         }
-        engine->index().set_vector_calibration(settings.calib);
     } catch (const std::exception& e) {
         co_return fail(e.what());
     }
@@ -69,6 +64,26 @@ net::awaitable<void> embed_documents(std::shared_ptr<reranker> self, embeddings_
 }
 
 }  // namespace
+
+void attach_rerank_vectors(parley::dialog_engine& engine, std::vector<float> large,
+                           std::size_t large_dimension, std::span<const float> student,
+                           std::size_t student_dimension, float weight,
+                           const parley::calibration& calib) {
+    if (student.empty()) {
+        engine.index().set_document_embeddings(large, large_dimension);
+    } else {
+        // The student's vectors of the same documents: one joint space.
+        engine.index().set_document_embeddings(
+            parley::join_embedding_rows(student, student_dimension, large, large_dimension, weight),
+            student_dimension + large_dimension);
+    }
+    engine.index().set_vector_calibration(calib);
+}
+
+std::vector<float> rerank_query(std::span<const float> student, std::vector<float> large,
+                                float weight) {
+    return student.empty() ? std::move(large) : parley::join_embeddings(student, large, weight);
+}
 
 reranker::reranker(net::io_context& ioc, http_client& http, logger& log, metrics_registry& metrics,
                    rerank_settings settings)

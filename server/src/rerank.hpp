@@ -16,7 +16,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "embeddings_client.hpp"
 #include "logger.hpp"
@@ -57,6 +59,20 @@ struct rerank_settings {
     // (--embed-url, with --model and --joint-weight for the joint space).
     parley::calibration calib = parley::default_vector_calibration();
 };
+
+// The re-rank engine's space, shared by `parley serve` and `parley eval`:
+// `engine` (a copy of the shop's) gets the large model's document vectors
+// (`large`: documents() order, large_dimension each), joined with the
+// student's (`student`, student_dimension each) when those are given, and
+// `calib`. Throws std::invalid_argument on shapes that disagree.
+void attach_rerank_vectors(parley::dialog_engine& engine, std::vector<float> large,
+                           std::size_t large_dimension, std::span<const float> student,
+                           std::size_t student_dimension, float weight,
+                           const parley::calibration& calib);
+// A message's vector in that space: the large model's, joined with the
+// student's when `student` is not empty.
+std::vector<float> rerank_query(std::span<const float> student, std::vector<float> large,
+                                float weight);
 
 // Per published config (owned by its shop_runtime): the engine with the large
 // model's document vectors, once they are computed.

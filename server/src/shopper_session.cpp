@@ -9,7 +9,6 @@
 #include "auth.hpp"
 #include "flow_actions.hpp"
 #include "frames.hpp"
-#include "parley/joint_embedding.hpp"
 #include "parley/json.hpp"
 #include "parley/pii.hpp"
 #include "parley/utf8.hpp"
@@ -551,11 +550,8 @@ bool shopper_session::start_rerank(const conversation_record& c, const new_messa
             try {
                 if (e.ok()) {
                     parley::session again = p->before;
-                    const auto query =
-                        p->student_embedding.empty()
-                            ? std::move(e.vectors.front())
-                            : parley::join_embeddings(p->student_embedding, e.vectors.front(),
-                                                      rr->settings().weight);
+                    const auto query = rerank_query(
+                        p->student_embedding, std::move(e.vectors.front()), rr->settings().weight);
                     parley::reply second = p->large->respond(again, p->text, query, p->frustration);
                     if (reranker::prefer(p->r, second,
                                          p->shop->cfg().handoff.confidence_threshold)) {
