@@ -176,24 +176,20 @@ int run_eval(const std::vector<std::string>& args) {
         std::fputs(eval_usage, stderr);
         return 2;
     }
-    std::optional<calibration> calib_override;
-    if (!calibration_text.empty()) {
+    // Both calibration flags: parsed the same way, named in the error.
+    std::optional<calibration> calib_override, rerank_override;
+    for (auto [text, target, flag] :
+         {std::tuple{&calibration_text, &calib_override, "--calibration"},
+          std::tuple{&rerank_calibration_text, &rerank_override, "--rerank-calibration"}}) {
+        if (text->empty()) continue;
         try {
-            calib_override = parse_calibration(calibration_text);
+            *target = parse_calibration(*text);
         } catch (const std::invalid_argument& e) {
-            std::fprintf(stderr, "parley eval: --calibration: %s\n", e.what());
+            std::fprintf(stderr, "parley eval: %s: %s\n", flag, e.what());
             return 2;
         }
     }
-    calibration rerank_calib = server::rerank_settings{}.calib;
-    if (!rerank_calibration_text.empty()) {
-        try {
-            rerank_calib = parse_calibration(rerank_calibration_text);
-        } catch (const std::invalid_argument& e) {
-            std::fprintf(stderr, "parley eval: --rerank-calibration: %s\n", e.what());
-            return 2;
-        }
-    }
+    const calibration rerank_calib = rerank_override.value_or(server::rerank_settings{}.calib);
     std::shared_ptr<const sentence_encoder> student;
     double model_load_ms = 0;
     if (!model_path.empty()) {
