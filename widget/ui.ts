@@ -51,6 +51,8 @@ interface LocalReply {
   dialog_state: string;
   quick_replies: string[];
   action?: Action;
+  /** The page's core could not answer: the server answers this turn instead (welcome.second_opinion). */
+  second_opinion?: boolean;
 }
 interface Pending {
   cid: string;
@@ -107,7 +109,13 @@ function main(boot: Boot): void {
   let isOpen = false;
   let gen = 0; // bumps on reset/identity change: late results of the old conversation are dropped
   const els = new Map<Msg, HTMLElement>();
-  let localBots: { msg: Msg; cid?: string; greeting?: boolean }[] = [];
+  /**
+   * The page's replies shown before the server stored them, oldest first. The
+   * server's copy adopts one when its text matches; a `replaceable` one (a
+   * fallback shown while the server's second opinion was late) takes the
+   * server's text instead.
+   */
+  let localBots: { msg: Msg; cid?: string; greeting?: boolean; replaceable?: boolean }[] = [];
 
   function blank(keep?: Stored): Stored {
     return {
@@ -488,7 +496,7 @@ function main(boot: Boot): void {
         const b: Msg = { author: "bot", text: p.lr.text, reply: { kind: p.lr.kind, quick_replies: p.lr.quick_replies } };
         st.msgs.push(b);
         renderMsg(b);
-        localBots.push({ msg: b, cid: p.cid });
+        localBots.push({ msg: b, cid: p.cid, replaceable: !!p.lr.second_opinion });
       }
     }
     csat.hidden = true;
@@ -796,6 +804,12 @@ function main(boot: Boot): void {
   // ---- the socket ---------------------------------------------------------------
   let sock: WebSocket | null = null;
   let mode: "local" | "server" = "server";
+  /** The server has a large model and answers the turns the page's core cannot (PROTOCOL.md, welcome). */
+  let secondOpinion = false;
+  /** How long the page's own reply waits for the server's second opinion (the server's re-rank deadline is 0.8 s). */
+  const SECOND_OPINION_WAIT = 3000;
+  /** Turns handed to the server, by client id: the timer that shows the page's reply after all. */
+  const held = new Map<string, number>();
   let welcomed = false;
   let connecting = false;
   let attempts = 0;
@@ -841,6 +855,7 @@ function main(boot: Boot): void {
       if (sock !== s) return;
       sock = null;
       welcomed = false;
+      for (const cid of [...held.keys()]) showHeld(cid); // no server to answer now: the page's reply stands
       if (Date.now() >= actionUntil) typingOn(false); // an agent's typing ends with the socket; a pending result does not
       if (!wanted()) return;
       if (attempts > 0) {
@@ -905,6 +920,7 @@ function main(boot: Boot): void {
       return;
     }
     welcomed = true;
+    secondOpinion = mode === "local" && f["second_opinion"] === true;
     attempts = 0;
     online = true;
     agentName = f["agent"] && typeof f["agent"].name === "string" ? f["agent"].name : agentName;
@@ -936,6 +952,13 @@ function main(boot: Boot): void {
   function onAck(f: Frame): void {
     const cid = f["client_id"];
     st.pending = st.pending.filter((p) => p.cid !== cid);
+    if (typeof cid === "string" && held.has(cid)) {
+      clearTimeout(held.get(cid));
+      held.delete(cid); // the server's answer follows this ack
+    }
+    // The server answered this turn itself: the page's core goes on from its
+    // dialog state (unless a later message was answered in the page meanwhile).
+    if (typeof f["dialog_state"] === "string" && st.pending.length === 0) st.session = f["dialog_state"];
     const m = st.msgs.find((x) => x.cid === cid);
     if (m && !m.id && typeof f["id"] === "number") {
       m.id = f["id"];
@@ -974,7 +997,9 @@ function main(boot: Boot): void {
     });
     if (author === "bot" && localBots.length) {
       const lb = localBots[0]!;
-      if (lb.msg.text === text || (lb.greeting && !st.msgs.some((m) => m.id))) {
+      const owner = lb.cid ? st.msgs.find((m) => m.cid === lb.cid) : null;
+      const answersOwner = !!owner && !!owner.id && owner.id + 1 === id;
+      if (lb.msg.text === text || (lb.greeting && !st.msgs.some((m) => m.id)) || (lb.replaceable && answersOwner)) {
         localBots.shift();
         lb.msg.id = id;
         lb.msg.ts = f["ts"];
@@ -1081,6 +1106,15 @@ function main(boot: Boot): void {
       const params = act.params && typeof act.params === "object" && !Array.isArray(act.params) ? act.params : {};
       p.lr.action = { name: act.name, flow_id: String(act.flow_id || ""), params };
     }
+    if (rtext && previewCfg === null && mode === "local" && secondOpinion && welcomed && worthAsking(p.lr)) {
+      // The server answers this turn instead (its large model re-ranks what
+      // the page's core could not answer); the page's reply shows only if the
+      // server's does not come in time.
+      p.lr.second_opinion = true;
+      typingOn(true, SECOND_OPINION_WAIT);
+      held.set(p.cid, window.setTimeout(() => showHeld(p.cid), SECOND_OPINION_WAIT));
+      return true;
+    }
     if (rtext) {
       const b: Msg = { author: "bot", text: rtext, reply: { kind, quick_replies: qr, item_id: p.lr.item_id } };
       localBots.push({ msg: b, cid: p.cid });
@@ -1088,6 +1122,25 @@ function main(boot: Boot): void {
     }
     if (p.lr.action && previewCfg === null) awaitResult();
     return true;
+  }
+
+  /** A reply the server may do better on: the same turns its re-rank takes (server/src/rerank.cpp, reranker::wants). */
+  function worthAsking(lr: LocalReply): boolean {
+    if (lr.action) return false;
+    return lr.kind === "fallback" || lr.kind === "clarify" || (lr.kind === "handoff" && lr.handoff === "repeated_fallback");
+  }
+
+  /** The server's second opinion is late or cannot come: show the page's reply (replaced if the server's arrives). */
+  function showHeld(cid: string): void {
+    clearTimeout(held.get(cid));
+    if (!held.delete(cid)) return;
+    const p = st.pending.find((x) => x.cid === cid);
+    if (!p || !p.lr || !p.lr.text) return; // acknowledged meanwhile: the server's answer is on its way
+    typingOn(false);
+    const b: Msg = { author: "bot", text: p.lr.text, reply: { kind: p.lr.kind, quick_replies: p.lr.quick_replies, item_id: p.lr.item_id } };
+    localBots.push({ msg: b, cid, replaceable: true });
+    addMsg(b, true);
+    save();
   }
 
   async function sendText(raw: string): Promise<void> {

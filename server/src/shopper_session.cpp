@@ -66,6 +66,14 @@ parley::flow_action read_local_action(const json& a, const parley::config& cfg) 
     return out;
 }
 
+void check_local_reply(const json& lr) {
+    if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
+    check_fields(lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state",
+                      "quick_replies", "action", "second_opinion"});
+    if (lr.contains("second_opinion") && !lr["second_opinion"].is_boolean())
+        throw frame_error("bad_frame", "'local_reply.second_opinion' must be true or false");
+}
+
 }  // namespace
 
 shopper_session::shopper_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h,
@@ -263,6 +271,9 @@ void shopper_session::handle_hello(const json& f) {
                  {"agents_online", hub_->agents_online()},
                  {"new", fresh}};
     if (!c->agent_id.empty()) welcome["agent"] = {{"name", hub_->agent_name(c->agent_id)}};
+    // The page's core may hand this server the turns it cannot answer: the
+    // server has a large model to re-rank them with (PROTOCOL.md).
+    if (local_mode_ && hub_->rerank()) welcome["second_opinion"] = true;
     send(welcome);
     last_sent_ = last_id;
     send_missing(c->last_seq);
@@ -279,16 +290,15 @@ void shopper_session::send_missing(std::int64_t up_to) {
     }
 }
 
-void shopper_session::send_ack(const message_record& m) {
+void shopper_session::send_ack(const message_record& m, const std::string* dialog_state) {
     // The stored (PII-masked) text and time ride along: the sender's copy
     // becomes what was stored, without the echo a second frame would be.
     // Written directly (keys in the order nlohmann's map gave them): one per
     // message, and building a json object for it cost a dozen allocations.
     parley::json::writer w;
-    w.begin_object()
-        .key("client_id")
-        .string(m.client_id)
-        .key("id")
+    w.begin_object().key("client_id").string(m.client_id);
+    if (dialog_state) w.key("dialog_state").string(*dialog_state);
+    w.key("id")
         .integer(m.seq)
         .key("text")
         .string(m.text)
@@ -345,13 +355,25 @@ void shopper_session::handle_message(const json& f) {
     m.text = parley::mask_pii(text, shop->cfg().pii).masked;
     m.now = now;
 
+    second_opinion_turn_ = false;
+    ack_dialog_state_.reset();
     if (c->status == conversation_status::bot) {
         // The common case: the shopper's message, the bot's reply and the
         // dialog state are committed together, then acknowledged.
-        if (local_mode_)
-            local_turn(*c, &m, f.value("local_reply", json::object()));
-        else
+        if (!local_mode_) {
             bot_turn(*c, &m, text);
+        } else if (wants_second_opinion(f)) {
+            // The page's core fell back: the server answers as in server
+            // mode (its student, then the large model's re-rank).
+            second_opinion_turn_ = true;
+            hub_->metrics()
+                .counter("parley_second_opinions_total",
+                         "Turns the page's core handed to the server to answer")
+                .inc();
+            bot_turn(*c, &m, text);
+        } else {
+            local_turn(*c, &m, f.value("local_reply", json::object()));
+        }
         return;
     }
     const auto stored = db.append_message(m);
@@ -431,7 +453,10 @@ void shopper_session::on_turn_stored(const store::turn_result& turn, const turn_
     const bool direct =
         !turn.shopper.duplicate && !turn.replies.empty() && own.seq == last_sent_ + 1;
     if (direct) cork();
-    send_ack(own);
+    second_opinion_turn_ = false;
+    const auto state = std::exchange(ack_dialog_state_, std::nullopt);
+    // A retry's ack says nothing of state: this answer was not stored.
+    send_ack(own, state && !turn.shopper.duplicate ? &*state : nullptr);
     if (turn.shopper.duplicate) return;  // a retry: stored once, answered once
     if (direct)
         for (const auto& m : turn.replies) send_message(m);
@@ -612,9 +637,11 @@ void shopper_session::finish_bot_turn(const conversation_record& c, const new_me
     if (r.kind == parley::reply_kind::handoff || (r.kind == parley::reply_kind::action && r.action))
         next = std::make_shared<const follow_up>(
             follow_up{c, dialog, r.kind, r.handoff, r.action, shop});
+    auto state = dialog.to_json();
+    if (second_opinion_turn_) ack_dialog_state_ = state;
     commit_turn(
         c, shopper, std::move(replies),
-        {dialog.to_json(), dialog.last_item, r.sentiment.frustration},
+        {std::move(state), dialog.last_item, r.sentiment.frustration},
         [this, kind = r.kind, next, started](const std::vector<message_record>&) {
             hub_->metrics()
                 .counter("parley_bot_replies_total", "Bot replies by kind",
@@ -646,11 +673,18 @@ void shopper_session::start_action(const conversation_record& c, const std::stri
     start_flow_action(hub_, std::move(req));
 }
 
+bool shopper_session::wants_second_opinion(const json& message) const {
+    const auto it = message.find("local_reply");
+    if (it == message.end()) return false;
+    check_local_reply(*it);
+    // Without a large model the server's answer would be the page's own
+    // (the same core and student): the page's reply is stored as sent.
+    return it->value("second_opinion", false) && hub_->rerank() != nullptr;
+}
+
 void shopper_session::local_turn(const conversation_record& c, const new_message* shopper,
                                  const json& lr) {
-    if (!lr.is_object()) throw frame_error("bad_frame", "'local_reply' must be an object");
-    check_fields(lr, {"text", "kind", "item_id", "confidence", "handoff", "dialog_state",
-                      "quick_replies", "action"});
+    check_local_reply(lr);
     const auto shop = hub_->shop();
     const std::string text =
         utf8::sanitize(optional_string(lr, "text", max_text_bytes).value_or(""));

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -65,6 +66,10 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
                       const std::shared_ptr<const shop_runtime>& shop, const message_vector& vec,
                       std::chrono::steady_clock::time_point started);
     void resume_reading();
+    // A local-mode message whose local_reply asks the server to answer the
+    // turn instead (`second_opinion`), and this server can do better than
+    // the page: it has a re-rank engine. Throws frame_error on a bad shape.
+    bool wants_second_opinion(const nlohmann::json& message) const;
     void local_turn(const conversation_record& c, const new_message* shopper,
                     const nlohmann::json& local_reply);
     // Stores a turn, acknowledges the shopper's message, announces the
@@ -110,7 +115,13 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
     // the stored text, so their echo goes to the conversation's other sockets
     // only (one frame less per message on this one).
     std::set<std::int64_t> acked_own_;
-    void send_ack(const message_record& m);
+    // Local mode: the turn in flight is one the in-page core could not answer
+    // and the server answers instead (a "second opinion", PROTOCOL.md); its
+    // ack carries the dialog state committed with it, so that the page's
+    // core goes on from the server's reply. Set while that turn is pending.
+    bool second_opinion_turn_ = false;
+    std::optional<std::string> ack_dialog_state_;
+    void send_ack(const message_record& m, const std::string* dialog_state = nullptr);
 };
 
 }  // namespace parley::server

@@ -308,6 +308,58 @@ void check_large_model_reanswers(const deployment& d, const paraphrase_list& par
           asked);
 }
 
+// The page's own reply to a message it could not answer, as the widget
+// reports it in mode "local" (PROTOCOL.md, local_reply), asking the server
+// for a second opinion.
+const std::string page_fallback = "Sorry, I'm not sure I understood. Could you rephrase?";
+
+struct local_turn_seen {
+    json welcome, ack, reply;
+};
+
+// One fresh local-mode conversation: the page's core fell back on `text`
+// and hands the turn to the server (local_reply.second_opinion).
+local_turn_seen ask_second_opinion(unsigned short port, const std::string& text) {
+    ws_client shopper(port, "/ws/shopper", origin(port));
+    shopper.send(json{{"type", "hello"}, {"token", nullptr}, {"last_id", 0}, {"mode", "local"}});
+    local_turn_seen seen;
+    seen.welcome = shopper.wait_type("welcome");
+    next_message(shopper, "bot");  // greeting
+    shopper.send(json{{"type", "message"},
+                      {"client_id", "p1"},
+                      {"text", text},
+                      {"local_reply",
+                       {{"text", page_fallback},
+                        {"kind", "fallback"},
+                        {"item_id", ""},
+                        {"confidence", 0.05},
+                        {"handoff", "none"},
+                        {"second_opinion", true}}}});
+    seen.ack = shopper.wait_for([](const json& j) {
+        return (j["type"] == "ack" && j["client_id"] == "p1") || j["type"] == "error";
+    });
+    REQUIRE_MESSAGE(seen.ack["type"] == "ack", seen.ack.dump());
+    seen.reply = next_message(shopper, "bot");
+    return seen;
+}
+
+// A page whose core fell back hands the turn to the server, which answers it
+// as it answers a server-mode shopper (large model included), and the ack
+// gives the page the dialog state to go on from.
+void check_second_opinion(const deployment& d, const std::string& text, const std::string& expect) {
+    const double before = metric_value(d.port(), "parley_second_opinions_total");
+    const local_turn_seen seen = ask_second_opinion(d.port(), text);
+    INFO(text << " → " << seen.reply.dump());
+    CHECK(seen.welcome["second_opinion"] == true);
+    CHECK(seen.reply["reply"]["kind"] == "answer");
+    CHECK(seen.reply["reply"]["item_id"] == expect);
+    CHECK(seen.reply["text"] != page_fallback);
+    REQUIRE(seen.ack.contains("dialog_state"));
+    const json state = json::parse(seen.ack["dialog_state"].get<std::string>());
+    CHECK(state["last_item"] == expect);
+    CHECK(metric_value(d.port(), "parley_second_opinions_total") == std::max(before, 0.0) + 1);
+}
+
 std::string read_source_file(const std::string& relative) {
     std::ifstream in(std::string(PARLEY_SOURCE_DIR) + "/" + relative);
     std::stringstream text;
@@ -355,6 +407,8 @@ void check_usem3_reanswers(const std::vector<std::string>& model_args,
     args.insert(args.end(), model_args.begin(), model_args.end());
     deployment d({}, args);
     check_large_model_reanswers(d, paraphrases);
+    // The same for a page that runs the core itself and could not answer.
+    check_second_opinion(d, paraphrases.front().first, paraphrases.front().second);
 }
 
 TEST_CASE("vectors: the shipped student's teacher, through teacher_serve.py, re-answers too") {
@@ -382,6 +436,33 @@ TEST_CASE("vectors: with the student in process, USE-m re-answers in the two mod
                               {"can i buy without signing up", "guest_checkout"},
                               {"when are your agents available", "customer_service_hours"},
                           });
+}
+
+TEST_CASE(
+    "vectors: without a re-rank engine, a page's request for a second opinion stores its own "
+    "reply") {
+    deployment d(small_shop(), {"--no-rate-limits", "--no-model"});
+    const local_turn_seen seen = ask_second_opinion(d.port(), "my parcel never came");
+    // Not offered, and the server would only repeat the page's core.
+    CHECK_FALSE(seen.welcome.contains("second_opinion"));
+    CHECK(seen.reply["text"] == page_fallback);
+    CHECK(seen.reply["reply"]["source"] == "browser");
+    CHECK_FALSE(seen.ack.contains("dialog_state"));
+    CHECK(metric_value(d.port(), "parley_second_opinions_total") <= 0);
+
+    // A malformed request is refused like any bad local_reply; the socket lives.
+    ws_client shopper(d.port(), "/ws/shopper", origin(d.port()));
+    shopper.send(json{{"type", "hello"}, {"token", nullptr}, {"last_id", 0}, {"mode", "local"}});
+    shopper.wait_type("welcome");
+    shopper.send(json{{"type", "message"},
+                      {"client_id", "x1"},
+                      {"text", "hello"},
+                      {"local_reply", {{"text", "Hi"}, {"second_opinion", "yes"}}}});
+    const json e = shopper.wait_type("error");
+    CHECK(e["code"] == "bad_frame");
+    CHECK(e["ref"] == "x1");
+    shopper.send(json{{"type", "ping"}});
+    CHECK(shopper.wait_type("pong")["type"] == "pong");
 }
 
 TEST_CASE("vectors: a hanging or failing rerank server never holds a turn past its deadline") {

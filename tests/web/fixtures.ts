@@ -107,8 +107,8 @@ interface Running {
 /** The built pages (scripts/build-web.sh), or $PARLEY_WWW. */
 export const WWW = process.env["PARLEY_WWW"] ?? path.join(ROOT, "build", "www");
 
-async function start(port: number, data: string, config: string | null, www: string | null): Promise<Running> {
-  const args = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data", data];
+async function start(port: number, data: string, config: string | null, www: string | null, extra: string[] = []): Promise<Running> {
+  const args = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data", data, ...extra];
   if (config) args.push("--config", config);
   if (www) args.push("--www", www);
   else if (process.env["PARLEY_WWW"]) args.push("--www", process.env["PARLEY_WWW"]);
@@ -149,8 +149,16 @@ export type PageVariants = Record<string, [string, string][]>;
 /** Top-level keys of the test shop's config to replace (e.g. `proactive`), set with `test.use({ configPatch })`. */
 export type ConfigPatch = Record<string, unknown>;
 
-/** Starts a test shop on a free port with a fresh data directory; `use` it; stops and cleans up. */
-async function withShop(use: (s: Server) => Promise<void>, variants: PageVariants = {}, patch: ConfigPatch = {}): Promise<void> {
+/**
+ * Starts a test shop on a free port with a fresh data directory; `use` it; stops and cleans up.
+ * `serveArgs` are added to `parley serve`'s command line.
+ */
+export async function withShop(
+  use: (s: Server) => Promise<void>,
+  variants: PageVariants = {},
+  patch: ConfigPatch = {},
+  serveArgs: string[] = [],
+): Promise<void> {
   if (!fs.existsSync(PARLEY)) throw new Error(`${PARLEY} is missing: build it first (scripts/build.sh)`);
   const port = await freePort();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), "parley-web-"));
@@ -171,7 +179,7 @@ async function withShop(use: (s: Server) => Promise<void>, variants: PageVariant
         fs.writeFileSync(path.join(www, name), html);
       }
     }
-    running = await start(port, data, prepareShop(data, patch), www);
+    running = await start(port, data, prepareShop(data, patch), www, serveArgs);
     await use({ url, output: running.log });
   } finally {
     if (running) await stop(running.proc);
