@@ -35,16 +35,17 @@ export async function freePort() {
 
 /**
  * Starts `parley serve` with demo/shop.json (or `config`), a fresh data dir and
- * `www` (default build/www). Rate limits are off (`--no-rate-limits`): the
+ * `www` (default build/www), plus `args`. Rate limits are off (`--no-rate-limits`): the
  * latency bench sends 100 messages in a few seconds on one socket.
  */
-export async function startServer({ www = WWW, config = path.join(ROOT, "demo", "shop.json"), noRateLimits = true } = {}) {
+export async function startServer({ www = WWW, config = path.join(ROOT, "demo", "shop.json"), noRateLimits = true, args: extra = [] } = {}) {
   if (!fs.existsSync(PARLEY)) throw new Error(`${PARLEY} is missing: build it first (scripts/build.sh)`);
   const port = await freePort();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), "parley-bench-web-"));
   const args = ["serve", "--host", "127.0.0.1", "--port", String(port), "--data", data, "--www", www, "--quiet"];
   if (config) args.push("--config", config);
   if (noRateLimits) args.push("--no-rate-limits");
+  args.push(...extra);
   const proc = spawn(PARLEY, args, { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout.on("data", (b) => (log += b));
