@@ -155,6 +155,7 @@ export type FromWorker =
   | { type: "config"; config: string | null; error?: string }
   | { type: "ready" }
   | { type: "failed"; error: string }
-  | { type: "result"; id: number; out: string }
+  /** `embedded`: the reply used the student's embedding of the message (else BM25 alone answered). */
+  | { type: "result"; id: number; out: string; embedded?: boolean }
   | { type: "model"; info: ModelInfo }
   | { type: "diag"; id: number; value?: unknown; error?: string };

@@ -593,7 +593,7 @@ function main(boot: Boot): void {
   let wstate: WState = "loading";
   let worker: Worker | null = null;
   let rpcSeq = 0;
-  const calls = new Map<number, (out: string | null) => void>();
+  const calls = new Map<number, (out: string | null, embedded?: boolean) => void>();
   const settled: (() => void)[] = [];
   let readyEmitted = false;
 
@@ -680,7 +680,7 @@ function main(boot: Boot): void {
       else if (m.type === "result") {
         const cb = calls.get(m.id);
         calls.delete(m.id);
-        if (cb) cb(m.out);
+        if (cb) cb(m.out, m.embedded);
       }
     };
     worker.onerror = () => worker === me && workerDone("failed");
@@ -760,15 +760,16 @@ function main(boot: Boot): void {
     startWorker();
   }
 
-  type CoreOut = { reply?: Frame; session?: string; error?: string };
+  /** The core's answer; `embedded`: the student's embedding of the message went into it (else BM25 alone). */
+  type CoreOut = { reply?: Frame; session?: string; error?: string; embedded?: boolean };
   function rpc(m: { type: "respond"; text: string } | { type: "greet" }): Promise<CoreOut | null> {
     if (!worker || wstate !== "ready") return Promise.resolve(null);
     const id = ++rpcSeq;
     const w = worker;
     return new Promise((res) => {
-      calls.set(id, (out) => {
+      calls.set(id, (out, embedded) => {
         try {
-          res(out ? (JSON.parse(out) as CoreOut) : null);
+          res(out ? { ...(JSON.parse(out) as CoreOut), embedded: !!embedded } : null);
         } catch {
           res(null);
         }
@@ -804,8 +805,12 @@ function main(boot: Boot): void {
   // ---- the socket ---------------------------------------------------------------
   let sock: WebSocket | null = null;
   let mode: "local" | "server" = "server";
-  /** The server has a large model and answers the turns the page's core cannot (PROTOCOL.md, welcome). */
-  let secondOpinion = false;
+  /**
+   * What the server can add to a turn the page's core cannot answer (PROTOCOL.md, welcome.second_opinion):
+   * a large model's re-rank, or the student for a page that answered with BM25 alone (before its model
+   * loaded, under Save-Data, on a small device).
+   */
+  let secondOpinion = { student: false, large_model: false };
   /** How long the page's own reply waits for the server's second opinion (the server's re-rank deadline is 0.8 s). */
   const SECOND_OPINION_WAIT = 3000;
   /** Turns handed to the server, by client id: the timer that shows the page's reply after all. */
@@ -920,7 +925,8 @@ function main(boot: Boot): void {
       return;
     }
     welcomed = true;
-    secondOpinion = mode === "local" && f["second_opinion"] === true;
+    const so = mode === "local" && f["second_opinion"] && typeof f["second_opinion"] === "object" ? f["second_opinion"] : {};
+    secondOpinion = { student: so.student === true, large_model: so.large_model === true };
     attempts = 0;
     online = true;
     agentName = f["agent"] && typeof f["agent"].name === "string" ? f["agent"].name : agentName;
@@ -1106,9 +1112,11 @@ function main(boot: Boot): void {
       const params = act.params && typeof act.params === "object" && !Array.isArray(act.params) ? act.params : {};
       p.lr.action = { name: act.name, flow_id: String(act.flow_id || ""), params };
     }
-    if (rtext && previewCfg === null && mode === "local" && secondOpinion && welcomed && worthAsking(p.lr)) {
+    const serverKnowsMore = secondOpinion.large_model || (secondOpinion.student && !out.embedded);
+    if (rtext && previewCfg === null && mode === "local" && serverKnowsMore && welcomed && worthAsking(p.lr)) {
       // The server answers this turn instead (its large model re-ranks what
-      // the page's core could not answer); the page's reply shows only if the
+      // the page's core could not answer, or its student answers what the
+      // page's BM25 alone could not); the page's reply shows only if the
       // server's does not come in time.
       p.lr.second_opinion = true;
       typingOn(true, SECOND_OPINION_WAIT);

@@ -375,7 +375,7 @@ async function withVectors(e: Engine, session: string, text: string): Promise<st
 /** Has worker `w` (the upgrade) answer `m` for this one; false without it, or if it died meanwhile. */
 async function passOn(w: Worker | null, m: ToWorker & { id: number }): Promise<boolean> {
   const r = w && (await ask<"result">(w, m));
-  if (r) post({ type: "result", id: m.id, out: r.out });
+  if (r) post({ type: "result", id: m.id, out: r.out, embedded: !!r.embedded });
   return !!r;
 }
 
@@ -407,7 +407,7 @@ async function handle(m: ToWorker): Promise<void> {
   } catch (e) {
     out = JSON.stringify({ error: String((e as Error).message || e) });
   }
-  post({ type: "result", id: m.id, out });
+  post({ type: "result", id: m.id, out, embedded });
   if (embedded || (m.type === "respond" && model)) report();
   // The greeting counts too: the shopper reads it (the page's idle signal comes as the chat opens).
   lastAnswer = performance.now();

@@ -271,9 +271,15 @@ void shopper_session::handle_hello(const json& f) {
                  {"agents_online", hub_->agents_online()},
                  {"new", fresh}};
     if (!c->agent_id.empty()) welcome["agent"] = {{"name", hub_->agent_name(c->agent_id)}};
-    // The page's core may hand this server the turns it cannot answer: the
-    // server has a large model to re-rank them with (PROTOCOL.md).
-    if (local_mode_ && hub_->rerank()) welcome["second_opinion"] = true;
+    // The page's core may hand this server the turns it cannot answer, when
+    // the server can do better: a large model to re-rank them with, or the
+    // student for a page answering with BM25 alone (PROTOCOL.md).
+    if (local_mode_) {
+        const bool student = hub_->embeds_messages(shop->engine);
+        const bool large = hub_->rerank() != nullptr;
+        if (student || large)
+            welcome["second_opinion"] = {{"student", student}, {"large_model", large}};
+    }
     send(welcome);
     last_sent_ = last_id;
     send_missing(c->last_seq);
@@ -677,9 +683,10 @@ bool shopper_session::wants_second_opinion(const json& message) const {
     const auto it = message.find("local_reply");
     if (it == message.end()) return false;
     check_local_reply(*it);
-    // Without a large model the server's answer would be the page's own
-    // (the same core and student): the page's reply is stored as sent.
-    return it->value("second_opinion", false) && hub_->rerank() != nullptr;
+    // With neither a student nor a large model the server's answer would be
+    // the page's own (the same core): the page's reply is stored as sent.
+    return it->value("second_opinion", false) &&
+           (hub_->rerank() != nullptr || hub_->embeds_messages(hub_->shop()->engine));
 }
 
 void shopper_session::local_turn(const conversation_record& c, const new_message* shopper,

@@ -67,8 +67,9 @@ class shopper_session : public std::enable_shared_from_this<shopper_session> {
                       std::chrono::steady_clock::time_point started);
     void resume_reading();
     // A local-mode message whose local_reply asks the server to answer the
-    // turn instead (`second_opinion`), and this server can do better than
-    // the page: it has a re-rank engine. Throws frame_error on a bad shape.
+    // turn instead (`second_opinion`), and this server may do better than
+    // the page: it has a re-rank engine or the student. Throws frame_error on
+    // a bad shape.
     bool wants_second_opinion(const nlohmann::json& message) const;
     void local_turn(const conversation_record& c, const new_message* shopper,
                     const nlohmann::json& local_reply);

@@ -154,6 +154,41 @@ json ask(unsigned short port, const std::string& text) {
     return next_message(shopper, "bot");
 }
 
+// The page's own reply to a message it could not answer, as the widget
+// reports it in mode "local" (PROTOCOL.md, local_reply), asking the server
+// for a second opinion.
+const std::string page_fallback = "Sorry, I'm not sure I understood. Could you rephrase?";
+
+struct local_turn_seen {
+    json welcome, ack, reply;
+};
+
+// One fresh local-mode conversation: the page's core fell back on `text`
+// and hands the turn to the server (local_reply.second_opinion).
+local_turn_seen ask_second_opinion(unsigned short port, const std::string& text) {
+    ws_client shopper(port, "/ws/shopper", origin(port));
+    shopper.send(json{{"type", "hello"}, {"token", nullptr}, {"last_id", 0}, {"mode", "local"}});
+    local_turn_seen seen;
+    seen.welcome = shopper.wait_type("welcome");
+    next_message(shopper, "bot");  // greeting
+    shopper.send(json{{"type", "message"},
+                      {"client_id", "p1"},
+                      {"text", text},
+                      {"local_reply",
+                       {{"text", page_fallback},
+                        {"kind", "fallback"},
+                        {"item_id", ""},
+                        {"confidence", 0.05},
+                        {"handoff", "none"},
+                        {"second_opinion", true}}}});
+    seen.ack = shopper.wait_for([](const json& j) {
+        return (j["type"] == "ack" && j["client_id"] == "p1") || j["type"] == "error";
+    });
+    REQUIRE_MESSAGE(seen.ack["type"] == "ack", seen.ack.dump());
+    seen.reply = next_message(shopper, "bot");
+    return seen;
+}
+
 }  // namespace
 
 TEST_CASE("vectors: the student answers paraphrases that BM25 alone misses") {
@@ -201,6 +236,18 @@ TEST_CASE("vectors: the student answers paraphrases that BM25 alone misses") {
                        "parley_embeddings_total{kind=\"document\",model=\"student\"}") > 100);
     CHECK(metric_value(without.port(),
                        "parley_embeddings_total{kind=\"message\",model=\"student\"}") == 0);
+
+    // A page answering with BM25 alone (its model not loaded yet, Save-Data)
+    // hands a fallback to the server, whose student answers it.
+    const auto seen =
+        ask_second_opinion(with_model.port(), "how long until my delivery gets to me");
+    CHECK(seen.welcome["second_opinion"] == json{{"student", true}, {"large_model", false}});
+    CHECK(seen.reply["reply"]["item_id"] == "shipping_time");
+    REQUIRE(seen.ack.contains("dialog_state"));
+    CHECK(json::parse(seen.ack["dialog_state"].get<std::string>())["last_item"] == "shipping_time");
+    // Without the student the server has nothing to add: not offered.
+    CHECK_FALSE(ask_second_opinion(without.port(), "how long until my delivery gets to me")
+                    .welcome.contains("second_opinion"));
 }
 
 TEST_CASE("vectors: messages sent back to back are embedded off the io thread, answered in order") {
@@ -308,41 +355,6 @@ void check_large_model_reanswers(const deployment& d, const paraphrase_list& par
           asked);
 }
 
-// The page's own reply to a message it could not answer, as the widget
-// reports it in mode "local" (PROTOCOL.md, local_reply), asking the server
-// for a second opinion.
-const std::string page_fallback = "Sorry, I'm not sure I understood. Could you rephrase?";
-
-struct local_turn_seen {
-    json welcome, ack, reply;
-};
-
-// One fresh local-mode conversation: the page's core fell back on `text`
-// and hands the turn to the server (local_reply.second_opinion).
-local_turn_seen ask_second_opinion(unsigned short port, const std::string& text) {
-    ws_client shopper(port, "/ws/shopper", origin(port));
-    shopper.send(json{{"type", "hello"}, {"token", nullptr}, {"last_id", 0}, {"mode", "local"}});
-    local_turn_seen seen;
-    seen.welcome = shopper.wait_type("welcome");
-    next_message(shopper, "bot");  // greeting
-    shopper.send(json{{"type", "message"},
-                      {"client_id", "p1"},
-                      {"text", text},
-                      {"local_reply",
-                       {{"text", page_fallback},
-                        {"kind", "fallback"},
-                        {"item_id", ""},
-                        {"confidence", 0.05},
-                        {"handoff", "none"},
-                        {"second_opinion", true}}}});
-    seen.ack = shopper.wait_for([](const json& j) {
-        return (j["type"] == "ack" && j["client_id"] == "p1") || j["type"] == "error";
-    });
-    REQUIRE_MESSAGE(seen.ack["type"] == "ack", seen.ack.dump());
-    seen.reply = next_message(shopper, "bot");
-    return seen;
-}
-
 // A page whose core fell back hands the turn to the server, which answers it
 // as it answers a server-mode shopper (large model included), and the ack
 // gives the page the dialog state to go on from.
@@ -350,7 +362,7 @@ void check_second_opinion(const deployment& d, const std::string& text, const st
     const double before = metric_value(d.port(), "parley_second_opinions_total");
     const local_turn_seen seen = ask_second_opinion(d.port(), text);
     INFO(text << " → " << seen.reply.dump());
-    CHECK(seen.welcome["second_opinion"] == true);
+    CHECK(seen.welcome["second_opinion"]["large_model"] == true);
     CHECK(seen.reply["reply"]["kind"] == "answer");
     CHECK(seen.reply["reply"]["item_id"] == expect);
     CHECK(seen.reply["text"] != page_fallback);

@@ -143,8 +143,8 @@ async function ask(page: Page, text: string): Promise<Locator> {
 }
 
 /** The in-page core's reply to `text` as reported to the server (message.local_reply). */
-async function localReply(tap: NetTap, text: string): Promise<{ item_id: string; kind: string; text: string }> {
-  let found: { item_id: string; kind: string; text: string } | undefined;
+async function localReply(tap: NetTap, text: string): Promise<{ item_id: string; kind: string; text: string; second_opinion?: boolean }> {
+  let found: { item_id: string; kind: string; text: string; second_opinion?: boolean } | undefined;
   await expect
     .poll(() => {
       for (const r of tap.ws) {
@@ -191,10 +191,14 @@ test("the model loads only after the first message, then a paraphrase BM25 misse
   expect((await lastModel(page))?.status).toBe("idle");
   expect(modelRequests(tap), "model files fetched before the first message").toEqual([]);
 
-  // First message: BM25 answers at once, then the model starts loading.
-  await ask(page, PARAPHRASE.text);
+  // First message: BM25 answers in the page, then the model starts loading.
+  // BM25 alone falls back, so the page hands the turn to the server, whose
+  // student answers it (welcome.second_opinion.student; PROTOCOL.md).
+  const first = await ask(page, PARAPHRASE.text);
   const bm25 = await localReply(tap, PARAPHRASE.text);
   expect(bm25.item_id, "BM25 alone should not find the paraphrase's FAQ").not.toBe(PARAPHRASE.item);
+  expect(bm25).toMatchObject({ kind: "fallback", second_opinion: true });
+  await expect(first).toHaveText(answer(PARAPHRASE.item));
   const ready = await waitModel(page, ["ready", "failed"], 150_000);
   expect(ready, JSON.stringify(ready)).toMatchObject({ status: "ready", trigger: "message", backend: "wasm", embedded: 0 });
   expect(modelRequests(tap, ONNX_FILE)).toHaveLength(1);
@@ -333,6 +337,14 @@ test("Save-Data: the model is never fetched and BM25 still answers", async ({ pa
   const info = await lastModel(page);
   expect(info).toMatchObject({ status: "off", off: "save-data" });
   expect(await widgetWorker(page).evaluate(() => (self as unknown as WorkerScope).parleyModel.info.status)).toBe("off");
+  expect(modelRequests(tap), "model files fetched under Save-Data").toEqual([]);
+
+  // What BM25 alone cannot answer, the page asks the server's student ("or ask the server").
+  const paraphrase = await ask(page, PARAPHRASE.text);
+  await expect(paraphrase).toHaveText(answer(PARAPHRASE.item));
+  expect(await localReply(tap, PARAPHRASE.text)).toMatchObject({ kind: "fallback", second_opinion: true });
+  const welcome = tap.ws.find((r) => r.dir === "down" && r.text.includes('"welcome"'));
+  expect(JSON.parse(welcome!.text)["second_opinion"]).toEqual({ student: true, large_model: false });
   expect(modelRequests(tap), "model files fetched under Save-Data").toEqual([]);
 });
 

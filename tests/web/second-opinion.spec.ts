@@ -132,7 +132,7 @@ test("a turn the page's core cannot answer is answered by the server's large mod
   // The page's core ran (mode "local") and fell back; it handed the turn over
   // instead of showing its fallback, because the server offered.
   const welcome = frames(tap, "down").find((f) => f["type"] === "welcome")!;
-  expect(welcome["second_opinion"]).toBe(true);
+  expect(welcome["second_opinion"]).toEqual({ student: true, large_model: true });
   expect(frames(tap, "up").find((f) => f["type"] === "hello")!["mode"]).toBe("local");
   const message = await sent(tap, WRONG_ITEM.text);
   const asked = message["local_reply"] as Frame;
