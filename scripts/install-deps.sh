@@ -3,7 +3,7 @@
 # (idempotent; no network use when everything is already there).
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config doctest-dev nlohmann-json3-dev libboost1.81-dev python3 jq emscripten
-  libsqlite3-dev libpq-dev postgresql libsodium-dev libssl-dev ca-certificates openssl zlib1g-dev libbrotli-dev brotli libzopfli-dev zopfli libhowardhinnant-date-dev tzdata
+  libsqlite3-dev libpq-dev postgresql libsodium-dev libssl-dev ca-certificates openssl zlib1g-dev libbrotli-dev brotli libzopfli-dev zopfli libhowardhinnant-date-dev tzdata libjemalloc-dev
   chromium python3-venv python3-torch libopenblas0-pthread)
 missing=()
 for p in "${packages[@]}"; do
