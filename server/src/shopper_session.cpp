@@ -74,6 +74,17 @@ void check_local_reply(const json& lr) {
         throw frame_error("bad_frame", "'local_reply.second_opinion' must be true or false");
 }
 
+// What this server can add to a turn the page's core could not answer
+// (PROTOCOL.md, welcome.second_opinion): a large model to re-rank with, or
+// the student for a page answering with BM25 alone. Null when nothing: its
+// answer would be the page's own (the same core).
+json second_opinion_offer(hub& h, const shop_runtime& shop) {
+    const bool student = h.embeds_messages(shop.engine);
+    const bool large = h.rerank() != nullptr;
+    if (!student && !large) return nullptr;
+    return {{"student", student}, {"large_model", large}};
+}
+
 }  // namespace
 
 shopper_session::shopper_session(net::ip::tcp::socket&& socket, std::shared_ptr<hub> h,
@@ -271,15 +282,10 @@ void shopper_session::handle_hello(const json& f) {
                  {"agents_online", hub_->agents_online()},
                  {"new", fresh}};
     if (!c->agent_id.empty()) welcome["agent"] = {{"name", hub_->agent_name(c->agent_id)}};
-    // The page's core may hand this server the turns it cannot answer, when
-    // the server can do better: a large model to re-rank them with, or the
-    // student for a page answering with BM25 alone (PROTOCOL.md).
-    if (local_mode_) {
-        const bool student = hub_->embeds_messages(shop->engine);
-        const bool large = hub_->rerank() != nullptr;
-        if (student || large)
-            welcome["second_opinion"] = {{"student", student}, {"large_model", large}};
-    }
+    // The page's core may hand this server the turns it cannot answer.
+    if (local_mode_)
+        if (auto offer = second_opinion_offer(*hub_, *shop); !offer.is_null())
+            welcome["second_opinion"] = std::move(offer);
     send(welcome);
     last_sent_ = last_id;
     send_missing(c->last_seq);
@@ -683,10 +689,9 @@ bool shopper_session::wants_second_opinion(const json& message) const {
     const auto it = message.find("local_reply");
     if (it == message.end()) return false;
     check_local_reply(*it);
-    // With neither a student nor a large model the server's answer would be
-    // the page's own (the same core): the page's reply is stored as sent.
+    // Where the server has nothing to add, the page's reply is stored as sent.
     return it->value("second_opinion", false) &&
-           (hub_->rerank() != nullptr || hub_->embeds_messages(hub_->shop()->engine));
+           !second_opinion_offer(*hub_, *hub_->shop()).is_null();
 }
 
 void shopper_session::local_turn(const conversation_record& c, const new_message* shopper,
