@@ -76,12 +76,8 @@ class url_embedder {
             out.error = r.error;
             return out;
         }
-        out.dimension = r.vectors.empty() ? 0 : r.vectors.front().size();
-        if (out.dimension == 0) return out;
-        std::vector<float> rows;
-        rows.reserve(r.vectors.size() * out.dimension);
-        for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
-        out.flat = plan.expand(rows, out.dimension);
+        out.dimension = r.dimension();
+        if (out.dimension > 0) out.flat = plan.expand(r.rows(), out.dimension);
         return out;
     }
 
@@ -266,13 +262,10 @@ int run_eval(const std::vector<std::string>& args) {
             return 1;
         }
         large_engine.emplace(engine);
-        if (r.dimension > 0)
-            server::attach_rerank_vectors(
-                *large_engine, r.flat, r.dimension,
-                joint ? std::span<const float>(student_documents) : std::span<const float>(),
-                joint ? student->dimension() : 0, rerank_weight, rerank_calib);
-        else
-            large_engine->index().set_vector_calibration(rerank_calib);
+        server::attach_rerank_vectors(
+            *large_engine, r.flat, r.dimension,
+            joint ? std::span<const float>(student_documents) : std::span<const float>(),
+            joint ? student->dimension() : 0, rerank_weight, rerank_calib);
     }
     std::size_t reranked = 0, rerank_kept = 0;
 

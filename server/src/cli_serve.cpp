@@ -227,7 +227,7 @@ int run_serve(const std::vector<std::string>& args) {
                  {{"note",
                    "no --rerank-calibration: the built-in coefficients are multilingual-e5-small's "
                    "alone; fit this engine's with bench/calibrate (README, \"The parley binary\")"},
-                  {"joint", s.student != nullptr && s.rerank->weight < 1.0f}});
+                  {"joint", s.student != nullptr && s.rerank->joins_student()}});
     std::unique_ptr<store> db;
     std::unique_ptr<event_bus> bus;
     if (s.db_url.empty()) {
@@ -276,7 +276,7 @@ int run_serve(const std::vector<std::string>& args) {
     net::io_context ioc(static_cast<int>(threads));
     auto shop = std::make_shared<const shop_runtime>(
         config_json, std::move(cfg), current ? current->version : 0, s.student.get(),
-        s.rerank && s.rerank->weight < 1.0f);
+        s.rerank && s.rerank->joins_student());
     if (s.student)
         log.info("documents_embedded", {{"version", shop->version},
                                         {"documents", shop->documents_embedded},
@@ -315,7 +315,7 @@ int run_serve(const std::vector<std::string>& args) {
         std::printf("  rerank model   %s (low-confidence turns, %lld ms at most%s)\n",
                     embeddings_url(s.rerank->endpoint.url).c_str(),
                     static_cast<long long>(s.rerank->timeout.count()),
-                    s.student && s.rerank->weight < 1.0f
+                    s.student && s.rerank->joins_student()
                         ? (", joined with the student, weight " +
                            std::to_string(s.rerank->weight).substr(0, 4))
                               .c_str()

@@ -48,6 +48,13 @@ std::string embeddings_request_body(const embeddings_endpoint& endpoint,
     return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::vector<float> embeddings_result::rows() const {
+    std::vector<float> out;
+    out.reserve(vectors.size() * dimension());
+    for (const auto& v : vectors) out.insert(out.end(), v.begin(), v.end());
+    return out;
+}
+
 embeddings_result parse_embeddings_response(int status, std::string_view body, std::size_t count) {
     const json j = json::parse(body, nullptr, false);
     if (status < 200 || status >= 300) {

@@ -31,6 +31,9 @@ struct embeddings_result {
     bool timed_out = false;
     double ms = 0;  // wall time of the request(s)
     bool ok() const { return error.empty(); }
+    // The vectors' length (0 without any) and the vectors end to end.
+    std::size_t dimension() const { return vectors.empty() ? 0 : vectors.front().size(); }
+    std::vector<float> rows() const;
 };
 
 // The request URL for what an operator wrote: a base ("http://h:8000"), the

@@ -250,7 +250,7 @@ std::shared_ptr<const shop_runtime> hub::make_runtime(std::string config_text, p
                                                       std::int64_t version) {
     auto runtime = std::make_shared<const shop_runtime>(
         std::move(config_text), std::move(cfg), version, settings_.student.get(),
-        settings_.rerank && settings_.rerank->weight < 1.0f);
+        settings_.rerank && settings_.rerank->joins_student());
     if (settings_.student) {
         student_documents_->inc(static_cast<double>(runtime->documents_embedded));
         log_.info("documents_embedded", {{"version", version},

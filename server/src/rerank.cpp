@@ -42,16 +42,10 @@ net::awaitable<void> embed_documents(std::shared_ptr<reranker> self, embeddings_
     std::size_t dim = 0;
     try {
         engine = std::make_shared<parley::dialog_engine>(shop->engine);
-        if (count > 0) {
-            dim = r.vectors.front().size();
-            std::vector<float> rows;
-            rows.reserve(count * dim);
-            for (const auto& v : r.vectors) rows.insert(rows.end(), v.begin(), v.end());
-            attach_rerank_vectors(*engine, plan.expand(rows, dim), dim, shop->student_documents,
-                                  shop->student_dimension, settings.weight, settings.calib);
-        } else {
-            engine->index().set_vector_calibration(settings.calib);
-        }
+        dim = r.dimension();
+        attach_rerank_vectors(*engine, dim > 0 ? plan.expand(r.rows(), dim) : std::vector<float>{},
+                              dim, shop->student_documents, shop->student_dimension,
+                              settings.weight, settings.calib);
     } catch (const std::exception& e) {
         co_return fail(e.what());
     }
@@ -69,7 +63,9 @@ void attach_rerank_vectors(parley::dialog_engine& engine, std::vector<float> lar
                            std::size_t large_dimension, std::span<const float> student,
                            std::size_t student_dimension, float weight,
                            const parley::calibration& calib) {
-    if (student.empty()) {
+    if (large.empty()) {
+        // A shop without documents to embed: the calibration alone.
+    } else if (student.empty()) {
         engine.index().set_document_embeddings(large, large_dimension);
     } else {
         // The student's vectors of the same documents: one joint space.

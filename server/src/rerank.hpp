@@ -54,6 +54,8 @@ struct rerank_settings {
     //   with the student alone, 52.9 at 0.3, 64.7 at 0.7, 70.6 at 1.
     // BENCHMARKS.md, "Re-rank in a joint space".
     float weight = 0.7f;
+    // Whether a student's vectors go into the space (when there is one).
+    bool joins_student() const { return weight < 1.0f; }
     // The vector-mode calibration of that space (joint vectors and large
     // models alike have cosines of their own scale); bench/calibrate fits it
     // (--embed-url, with --model and --joint-weight for the joint space).
@@ -64,7 +66,8 @@ struct rerank_settings {
 // `engine` (a copy of the shop's) gets the large model's document vectors
 // (`large`: documents() order, large_dimension each), joined with the
 // student's (`student`, student_dimension each) when those are given, and
-// `calib`. Throws std::invalid_argument on shapes that disagree.
+// `calib` (alone when `large` is empty: no documents to embed). Throws
+// std::invalid_argument on shapes that disagree.
 void attach_rerank_vectors(parley::dialog_engine& engine, std::vector<float> large,
                            std::size_t large_dimension, std::span<const float> student,
                            std::size_t student_dimension, float weight,
